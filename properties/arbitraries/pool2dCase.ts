@@ -1,0 +1,57 @@
+import fc from 'fast-check';
+import type { AvgPool2dOptions, MaxPool2dOptions } from '../../reference/index';
+import { padding2d } from './conv2dCase';
+
+/** A pooling configuration with an input shape valid for it; the data comes from `seed`. */
+export type Pool2dCase =
+  | { readonly kind: 'max'; readonly xShape: readonly [number, number, number, number]; readonly options: MaxPool2dOptions; readonly seed: number }
+  | { readonly kind: 'avg'; readonly xShape: readonly [number, number, number, number]; readonly options: AvgPool2dOptions; readonly seed: number };
+
+/** Bounds of the generated cases. */
+export interface Pool2dCaseConstraints {
+  /** Largest batch. Default 2. */
+  readonly maxBatch?: number;
+  /** Largest channel count. Default 3. */
+  readonly maxChannels?: number;
+  /** Largest window side. Default 4. */
+  readonly maxKernel?: number;
+  /** Largest explicit stride (it may also be left to default to the window). Default 3. */
+  readonly maxStride?: number;
+  /** Largest dilation (max pooling only). Default 2. */
+  readonly maxDilation?: number;
+  /** Largest input side beyond the smallest one the window needs. Default 6. */
+  readonly maxExtraSize?: number;
+}
+
+/** Window first (padding at most half of it, as PyTorch requires), then an input valid for it. */
+export function pool2dCase(constraints: Pool2dCaseConstraints = {}): fc.Arbitrary<Pool2dCase> {
+  const { maxBatch = 2, maxChannels = 3, maxKernel = 4, maxStride = 3, maxDilation = 2, maxExtraSize = 6 } = constraints;
+  const int = (min: number, max: number) => fc.integer({ min, max });
+  return fc
+    .record({
+      kind: fc.constantFrom('max' as const, 'avg' as const),
+      kernel: fc.tuple(int(1, maxKernel), int(1, maxKernel)),
+      stride: fc.option(fc.tuple(int(1, maxStride), int(1, maxStride)), { nil: undefined }),
+      dilation: fc.tuple(int(1, maxDilation), int(1, maxDilation)),
+      ceilMode: fc.boolean(),
+      countIncludePad: fc.boolean(),
+      batch: int(1, maxBatch),
+      channels: int(1, maxChannels),
+      extra: fc.tuple(int(0, maxExtraSize), int(0, maxExtraSize)),
+      seed: fc.integer(),
+    })
+    .chain((c) =>
+      padding2d(Math.floor(Math.min(c.kernel[0], c.kernel[1]) / 2)).map((padding) => {
+        const dilation = c.kind === 'max' ? c.dilation : ([1, 1] as [number, number]);
+        const spanH = dilation[0] * (c.kernel[0] - 1) + 1;
+        const spanW = dilation[1] * (c.kernel[1] - 1) + 1;
+        const H = Math.max(1, spanH - padding.top - padding.bottom) + c.extra[0];
+        const W = Math.max(1, spanW - padding.left - padding.right) + c.extra[1];
+        const xShape = [c.batch, c.channels, H, W] as const;
+        const common = { kernelSize: c.kernel, stride: c.stride, padding: padding.form, ceilMode: c.ceilMode };
+        return c.kind === 'max'
+          ? { kind: 'max' as const, xShape, options: { ...common, dilation }, seed: c.seed }
+          : { kind: 'avg' as const, xShape, options: { ...common, countIncludePad: c.countIncludePad }, seed: c.seed };
+      }),
+    );
+}

@@ -1,0 +1,26 @@
+import { createRandom, fromFlat, sizeOf, type Tensor } from '../reference/index';
+
+/** How generated tensor values are drawn. */
+export type ValueKind =
+  /** Uniform in [-1, 1). */
+  | 'uniform'
+  /** Small integers in [-4, 4]: sums of their products are exact in float32, so checks can be exact. */
+  | 'integer'
+  /** Distinct values at least 1/64 apart, shuffled: no ties or kinks for max pooling and relu. */
+  | 'distinct';
+
+/** A float64 tensor whose values are a pure function of (shape, seed, kind). */
+export function seededTensor(shape: readonly number[], seed: number, kind: ValueKind = 'uniform'): Tensor {
+  const random = createRandom(seed);
+  const size = sizeOf(shape);
+  if (kind === 'distinct') {
+    const values = Array.from({ length: size }, (_, i) => (i - size / 2) / 64 + 1 / 256);
+    for (let i = size - 1; i > 0; i--) {
+      const j = random.integer(i + 1);
+      [values[i], values[j]] = [values[j], values[i]];
+    }
+    return fromFlat(shape, values);
+  }
+  const draw = kind === 'integer' ? () => random.integer(9) - 4 : () => random.uniformIn(-1, 1);
+  return fromFlat(shape, Array.from({ length: size }, draw));
+}

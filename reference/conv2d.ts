@@ -1,0 +1,106 @@
+import { assertGradientShape, resolveConv2d, type Conv2dGeometry, type Conv2dOptions } from './shape';
+import { assertTensor, zeros, type Tensor } from './tensor';
+
+export type { Conv2dOptions } from './shape';
+
+/** Gradients of conv2d with respect to each of its inputs. */
+export interface Conv2dGradients {
+  /** dLoss/dx, shaped like x `[N, Cin, H, W]`. */
+  readonly dx: Tensor;
+  /** dLoss/dweight, shaped like the weight `[Cout, Cin/groups, kh, kw]`. */
+  readonly dw: Tensor;
+  /** dLoss/dbias `[Cout]` (the sum of dy over N, H, W); returned even when the forward had no bias. */
+  readonly db: Tensor;
+}
+
+/** Validates tensors and options; shared by the forward and backward pass. */
+function geometryOf(op: string, x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2dOptions): Conv2dGeometry {
+  assertTensor(op, 'x', x, 4, '[N, Cin, H, W]');
+  assertTensor(op, 'weight', weight, 4, '[Cout, Cin/groups, kh, kw]');
+  if (bias !== null) assertTensor(op, 'bias', bias, 1, '[Cout]');
+  return resolveConv2d(op, x.shape, weight.shape, bias === null ? null : bias.shape, options);
+}
+
+/**
+ * 2-D cross-correlation of a batch, as PyTorch's `nn.Conv2d` computes it (deep learning's
+ * "convolution"): `y[n, co, i, j] = bias[co] + sum over the group's input channels ci and taps (a, b) of
+ * x[n, ci, i*sh - padTop + a*dh, j*sw - padLeft + b*dw] * weight[co, ci, a, b]`, reading zeros outside x.
+ *
+ * @param x - input `[N, Cin, H, W]`
+ * @param weight - `[Cout, Cin/groups, kh, kw]`
+ * @param bias - `[Cout]`, or `null`
+ * @returns `[N, Cout, outH, outW]` in float64
+ */
+export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2dOptions = {}): Tensor {
+  const g = geometryOf('conv2d', x, weight, bias, options);
+  const y = zeros([g.batch, g.outChannels, g.outH, g.outW]);
+  for (let n = 0; n < g.batch; n++) {
+    for (let co = 0; co < g.outChannels; co++) {
+      const firstInChannel = Math.floor(co / g.outChannelsPerGroup) * g.inChannelsPerGroup;
+      for (let i = 0; i < g.outH; i++) {
+        for (let j = 0; j < g.outW; j++) {
+          let sum = bias === null ? 0 : bias.data[co];
+          for (let c = 0; c < g.inChannelsPerGroup; c++) {
+            for (let a = 0; a < g.kernelH; a++) {
+              const row = i * g.strideH - g.padTop + a * g.dilationH;
+              if (row < 0 || row >= g.inH) continue;
+              for (let b = 0; b < g.kernelW; b++) {
+                const col = j * g.strideW - g.padLeft + b * g.dilationW;
+                if (col < 0 || col >= g.inW) continue;
+                const xv = x.data[((n * g.inChannels + firstInChannel + c) * g.inH + row) * g.inW + col];
+                const wv = weight.data[((co * g.inChannelsPerGroup + c) * g.kernelH + a) * g.kernelW + b];
+                sum += xv * wv;
+              }
+            }
+          }
+          y.data[((n * g.outChannels + co) * g.outH + i) * g.outW + j] = sum;
+        }
+      }
+    }
+  }
+  return y;
+}
+
+/**
+ * Backward pass of {@link conv2d}: given dLoss/dy, every input's gradient. Each forward product
+ * `x[...] * weight[...]` sends `dy * weight` to dx and `dy * x` to dw; dy itself goes to db.
+ *
+ * @param dy - upstream gradient `[N, Cout, outH, outW]`
+ * @param x - the forward input
+ * @param weight - the forward weight
+ * @param options - the forward options
+ */
+export function conv2dBackward(dy: Tensor, x: Tensor, weight: Tensor, options: Conv2dOptions = {}): Conv2dGradients {
+  const g = geometryOf('conv2dBackward', x, weight, null, options);
+  assertTensor('conv2dBackward', 'dy', dy, 4, '[N, Cout, outH, outW]');
+  assertGradientShape('conv2dBackward', dy.shape, [g.batch, g.outChannels, g.outH, g.outW]);
+  const dx = zeros(x.shape);
+  const dw = zeros(weight.shape);
+  const db = zeros([g.outChannels]);
+  for (let n = 0; n < g.batch; n++) {
+    for (let co = 0; co < g.outChannels; co++) {
+      const firstInChannel = Math.floor(co / g.outChannelsPerGroup) * g.inChannelsPerGroup;
+      for (let i = 0; i < g.outH; i++) {
+        for (let j = 0; j < g.outW; j++) {
+          const grad = dy.data[((n * g.outChannels + co) * g.outH + i) * g.outW + j];
+          db.data[co] += grad;
+          for (let c = 0; c < g.inChannelsPerGroup; c++) {
+            for (let a = 0; a < g.kernelH; a++) {
+              const row = i * g.strideH - g.padTop + a * g.dilationH;
+              if (row < 0 || row >= g.inH) continue;
+              for (let b = 0; b < g.kernelW; b++) {
+                const col = j * g.strideW - g.padLeft + b * g.dilationW;
+                if (col < 0 || col >= g.inW) continue;
+                const xIndex = ((n * g.inChannels + firstInChannel + c) * g.inH + row) * g.inW + col;
+                const wIndex = ((co * g.inChannelsPerGroup + c) * g.kernelH + a) * g.kernelW + b;
+                dx.data[xIndex] += grad * weight.data[wIndex];
+                dw.data[wIndex] += grad * x.data[xIndex];
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return { dx, dw, db };
+}

@@ -1,0 +1,31 @@
+import { OperatorInputError } from './errors';
+import { assertTensor, formatShape, zeros, type Tensor } from './tensor';
+
+/**
+ * Matrix product `C[i, j] = sum over k of A[i, k] * B[k, j]`.
+ *
+ * @param A - `[m, k]`
+ * @param B - `[k, n]`
+ * @returns `[m, n]` in float64
+ */
+export function matmul(A: Tensor, B: Tensor): Tensor {
+  assertTensor('matmul', 'A', A, 2, '[m, k]');
+  assertTensor('matmul', 'B', B, 2, '[k, n]');
+  const [m, k] = A.shape;
+  const [kB, n] = B.shape;
+  if (k !== kB) {
+    throw new OperatorInputError(
+      'matmul',
+      `inner dimensions differ: A ${formatShape(A.shape)} has ${k} columns, B ${formatShape(B.shape)} has ${kB} rows.`,
+    );
+  }
+  const C = zeros([m, n]);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let sum = 0;
+      for (let p = 0; p < k; p++) sum += A.data[i * k + p] * B.data[p * n + j];
+      C.data[i * n + j] = sum;
+    }
+  }
+  return C;
+}

@@ -1,0 +1,20 @@
+import { assertGradientShape } from './shape';
+import { assertTensor, zeros, type Tensor } from './tensor';
+
+/** Elementwise `max(x, 0)`; NaN stays NaN (PyTorch's rule). */
+export function relu(x: Tensor): Tensor {
+  assertTensor('relu', 'x', x);
+  const y = zeros(x.shape);
+  for (let k = 0; k < x.data.length; k++) y.data[k] = x.data[k] > 0 || Number.isNaN(x.data[k]) ? x.data[k] : 0;
+  return y;
+}
+
+/** Backward pass of {@link relu}: `dx = dy` where `x > 0`, else 0 (the gradient at 0 is 0, as PyTorch). */
+export function reluBackward(dy: Tensor, x: Tensor): { readonly dx: Tensor } {
+  assertTensor('reluBackward', 'dy', dy);
+  assertTensor('reluBackward', 'x', x);
+  assertGradientShape('reluBackward', dy.shape, x.shape);
+  const dx = zeros(x.shape);
+  for (let k = 0; k < dx.data.length; k++) dx.data[k] = x.data[k] > 0 ? dy.data[k] : 0;
+  return { dx };
+}

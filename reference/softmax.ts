@@ -1,0 +1,37 @@
+import { assertGradientShape } from './shape';
+import { assertTensor, zeros, type Tensor } from './tensor';
+
+/** Softmax over the last axis of `[N, C]`; the row maximum is subtracted first so exp never overflows. */
+export function softmax(x: Tensor): Tensor {
+  assertTensor('softmax', 'x', x, 2, '[N, C]');
+  const [batch, classes] = x.shape;
+  const y = zeros(x.shape);
+  for (let n = 0; n < batch; n++) {
+    const row = n * classes;
+    let max = -Infinity;
+    for (let c = 0; c < classes; c++) max = Math.max(max, x.data[row + c]);
+    let sum = 0;
+    for (let c = 0; c < classes; c++) {
+      y.data[row + c] = Math.exp(x.data[row + c] - max);
+      sum += y.data[row + c];
+    }
+    for (let c = 0; c < classes; c++) y.data[row + c] /= sum;
+  }
+  return y;
+}
+
+/** Backward pass of {@link softmax} from its output: `dx = y * (dy - sum over the row of dy * y)`. */
+export function softmaxBackward(dy: Tensor, output: Tensor): { readonly dx: Tensor } {
+  assertTensor('softmaxBackward', 'dy', dy, 2, '[N, C]');
+  assertTensor('softmaxBackward', 'output', output, 2, '[N, C]');
+  assertGradientShape('softmaxBackward', dy.shape, output.shape);
+  const [batch, classes] = output.shape;
+  const dx = zeros(output.shape);
+  for (let n = 0; n < batch; n++) {
+    const row = n * classes;
+    let dot = 0;
+    for (let c = 0; c < classes; c++) dot += dy.data[row + c] * output.data[row + c];
+    for (let c = 0; c < classes; c++) dx.data[row + c] = output.data[row + c] * (dy.data[row + c] - dot);
+  }
+  return { dx };
+}

@@ -31,7 +31,8 @@ function windowAt(g: Pool2dGeometry, i: number, j: number, countIncludePad: bool
   return { rowStart, rowEnd, colStart, colEnd, divisor: countIncludePad ? paddedCount : realCount };
 }
 
-function geometryOf(op: string, x: Tensor, options: AvgPool2dOptions): Pool2dGeometry {
+/** Validates the input and options; shared with every kernel backend. */
+export function checkAvgPool2d(op: string, x: Tensor, options: AvgPool2dOptions): Pool2dGeometry {
   assertTensor(op, 'x', x, 4, '[N, C, H, W]');
   return resolvePool2d(op, x.shape, options, AVG_POOL2D_OPTIONS);
 }
@@ -44,7 +45,7 @@ function geometryOf(op: string, x: Tensor, options: AvgPool2dOptions): Pool2dGeo
  * @returns `[N, C, outH, outW]` in float64
  */
 export function avgPool2d(x: Tensor, options: AvgPool2dOptions): Tensor {
-  const g = geometryOf('avgPool2d', x, options);
+  const g = checkAvgPool2d('avgPool2d', x, options);
   const countIncludePad = options.countIncludePad ?? true;
   const y = zeros([g.batch, g.channels, g.outH, g.outW]);
   for (let plane = 0; plane < g.batch * g.channels; plane++) {
@@ -66,7 +67,7 @@ export function avgPool2d(x: Tensor, options: AvgPool2dOptions): Tensor {
 /** Backward pass of {@link avgPool2d}: each output's gradient, divided by its divisor, goes to every
  * real input cell of its window. */
 export function avgPool2dBackward(dy: Tensor, x: Tensor, options: AvgPool2dOptions): { readonly dx: Tensor } {
-  const g = geometryOf('avgPool2dBackward', x, options);
+  const g = checkAvgPool2d('avgPool2dBackward', x, options);
   assertTensor('avgPool2dBackward', 'dy', dy, 4, '[N, C, outH, outW]');
   assertGradientShape('avgPool2dBackward', dy.shape, [g.batch, g.channels, g.outH, g.outW]);
   const countIncludePad = options.countIncludePad ?? true;

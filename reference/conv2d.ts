@@ -13,8 +13,8 @@ export interface Conv2dGradients {
   readonly db: Tensor;
 }
 
-/** Validates tensors and options; shared by the forward and backward pass. */
-function geometryOf(op: string, x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2dOptions): Conv2dGeometry {
+/** Validates tensors and options; shared by the forward and backward passes and by every kernel backend. */
+export function checkConv2d(op: string, x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2dOptions): Conv2dGeometry {
   assertTensor(op, 'x', x, 4, '[N, Cin, H, W]');
   assertTensor(op, 'weight', weight, 4, '[Cout, Cin/groups, kh, kw]');
   if (bias !== null) assertTensor(op, 'bias', bias, 1, '[Cout]');
@@ -32,7 +32,7 @@ function geometryOf(op: string, x: Tensor, weight: Tensor, bias: Tensor | null, 
  * @returns `[N, Cout, outH, outW]` in float64
  */
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2dOptions = {}): Tensor {
-  const g = geometryOf('conv2d', x, weight, bias, options);
+  const g = checkConv2d('conv2d', x, weight, bias, options);
   const y = zeros([g.batch, g.outChannels, g.outH, g.outW]);
   for (let n = 0; n < g.batch; n++) {
     for (let co = 0; co < g.outChannels; co++) {
@@ -71,7 +71,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, options: 
  * @param options - the forward options
  */
 export function conv2dBackward(dy: Tensor, x: Tensor, weight: Tensor, options: Conv2dOptions = {}): Conv2dGradients {
-  const g = geometryOf('conv2dBackward', x, weight, null, options);
+  const g = checkConv2d('conv2dBackward', x, weight, null, options);
   assertTensor('conv2dBackward', 'dy', dy, 4, '[N, Cout, outH, outW]');
   assertGradientShape('conv2dBackward', dy.shape, [g.batch, g.outChannels, g.outH, g.outW]);
   const dx = zeros(x.shape);

@@ -10,7 +10,8 @@ export interface LinearGradients {
   readonly db: Tensor;
 }
 
-function checkLinear(op: string, x: Tensor, weight: Tensor, bias: Tensor | null): void {
+/** Validates linear's inputs; shared with every kernel backend. */
+export function checkLinear(op: string, x: Tensor, weight: Tensor, bias: Tensor | null): void {
   assertTensor(op, 'x', x, 2, '[N, inFeatures]');
   assertTensor(op, 'weight', weight, 2, '[outFeatures, inFeatures]');
   if (weight.shape[1] !== x.shape[1]) {

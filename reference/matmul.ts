@@ -9,6 +9,20 @@ import { assertTensor, formatShape, zeros, type Tensor } from './tensor';
  * @returns `[m, n]` in float64
  */
 export function matmul(A: Tensor, B: Tensor): Tensor {
+  const [m, k, n] = checkMatmul(A, B);
+  const C = zeros([m, n]);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let sum = 0;
+      for (let p = 0; p < k; p++) sum += A.data[i * k + p] * B.data[p * n + j];
+      C.data[i * n + j] = sum;
+    }
+  }
+  return C;
+}
+
+/** Validates matmul's inputs and returns `[m, k, n]`; shared with every kernel backend. */
+export function checkMatmul(A: Tensor, B: Tensor): [number, number, number] {
   assertTensor('matmul', 'A', A, 2, '[m, k]');
   assertTensor('matmul', 'B', B, 2, '[k, n]');
   const [m, k] = A.shape;
@@ -19,13 +33,5 @@ export function matmul(A: Tensor, B: Tensor): Tensor {
       `inner dimensions differ: A ${formatShape(A.shape)} has ${k} columns, B ${formatShape(B.shape)} has ${kB} rows.`,
     );
   }
-  const C = zeros([m, n]);
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let sum = 0;
-      for (let p = 0; p < k; p++) sum += A.data[i * k + p] * B.data[p * n + j];
-      C.data[i * n + j] = sum;
-    }
-  }
-  return C;
+  return [m, k, n];
 }

@@ -39,7 +39,8 @@ function selectWinners(x: Tensor, g: Pool2dGeometry): Int32Array {
   return winners;
 }
 
-function geometryOf(op: string, x: Tensor, options: MaxPool2dOptions): Pool2dGeometry {
+/** Validates the input and options; shared with every kernel backend. */
+export function checkMaxPool2d(op: string, x: Tensor, options: MaxPool2dOptions): Pool2dGeometry {
   assertTensor(op, 'x', x, 4, '[N, C, H, W]');
   return resolvePool2d(op, x.shape, options, MAX_POOL2D_OPTIONS);
 }
@@ -53,7 +54,7 @@ function geometryOf(op: string, x: Tensor, options: MaxPool2dOptions): Pool2dGeo
  * @returns `[N, C, outH, outW]` in float64
  */
 export function maxPool2d(x: Tensor, options: MaxPool2dOptions): Tensor {
-  const g = geometryOf('maxPool2d', x, options);
+  const g = checkMaxPool2d('maxPool2d', x, options);
   const winners = selectWinners(x, g);
   const y = zeros([g.batch, g.channels, g.outH, g.outW]);
   for (let k = 0; k < winners.length; k++) y.data[k] = winners[k] === -1 ? -Infinity : x.data[winners[k]];
@@ -65,7 +66,7 @@ export function maxPool2d(x: Tensor, options: MaxPool2dOptions): Tensor {
  * selected (the first maximum in row-major order, as PyTorch); overlapping windows add up.
  */
 export function maxPool2dBackward(dy: Tensor, x: Tensor, options: MaxPool2dOptions): { readonly dx: Tensor } {
-  const g = geometryOf('maxPool2dBackward', x, options);
+  const g = checkMaxPool2d('maxPool2dBackward', x, options);
   assertTensor('maxPool2dBackward', 'dy', dy, 4, '[N, C, outH, outW]');
   assertGradientShape('maxPool2dBackward', dy.shape, [g.batch, g.channels, g.outH, g.outW]);
   const winners = selectWinners(x, g);

@@ -6,6 +6,15 @@ import { assertTensor, formatShape, type Tensor } from './tensor';
  * momentum or weight decay).
  */
 export function sgd(params: readonly Tensor[], grads: readonly Tensor[], lr: number): void {
+  checkSgd(params, grads, lr);
+  params.forEach((p, i) => {
+    const g = grads[i].data;
+    for (let k = 0; k < p.data.length; k++) p.data[k] -= lr * g[k];
+  });
+}
+
+/** Validates sgd's inputs; shared with every kernel backend. */
+export function checkSgd(params: readonly Tensor[], grads: readonly Tensor[], lr: number): void {
   if (!Number.isFinite(lr) || lr <= 0) {
     throw new OperatorInputError('sgd', `lr must be a positive finite number; got ${lr}.`);
   }
@@ -21,9 +30,5 @@ export function sgd(params: readonly Tensor[], grads: readonly Tensor[], lr: num
         `params[${i}] ${formatShape(p.shape)} and grads[${i}] ${formatShape(grads[i].shape)} differ in shape.`,
       );
     }
-  });
-  params.forEach((p, i) => {
-    const g = grads[i].data;
-    for (let k = 0; k < p.data.length; k++) p.data[k] -= lr * g[k];
   });
 }

@@ -1,0 +1,55 @@
+/**
+ * The backend interface: the reference's operations, with the same names, arguments and options,
+ * returning Promises (gpu.js's webgpu and async modes are asynchronous; one API serves all).
+ * The property suite runs against anything that implements it: a port to a new backend implements
+ * this interface and hands it to the suite.
+ */
+import type {
+  AvgPool2dOptions, Conv2dGradients, Conv2dOptions, Labels, LinearGradients, MaxPool2dOptions, Tensor,
+} from '../reference/index';
+
+export interface Backend {
+  /** The backend's registry name, e.g. `'webasm'`. */
+  readonly name: string;
+
+  conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, options?: Conv2dOptions): Promise<Tensor>;
+  conv2dBackward(dy: Tensor, x: Tensor, weight: Tensor, options?: Conv2dOptions): Promise<Conv2dGradients>;
+  maxPool2d(x: Tensor, options: MaxPool2dOptions): Promise<Tensor>;
+  maxPool2dBackward(dy: Tensor, x: Tensor, options: MaxPool2dOptions): Promise<{ readonly dx: Tensor }>;
+  avgPool2d(x: Tensor, options: AvgPool2dOptions): Promise<Tensor>;
+  avgPool2dBackward(dy: Tensor, x: Tensor, options: AvgPool2dOptions): Promise<{ readonly dx: Tensor }>;
+  matmul(A: Tensor, B: Tensor): Promise<Tensor>;
+  linear(x: Tensor, weight: Tensor, bias: Tensor | null): Promise<Tensor>;
+  linearBackward(dy: Tensor, x: Tensor, weight: Tensor): Promise<LinearGradients>;
+  flatten(x: Tensor): Promise<Tensor>;
+  flattenBackward(dy: Tensor, inputShape: readonly number[]): Promise<{ readonly dx: Tensor }>;
+  sigmoid(x: Tensor): Promise<Tensor>;
+  sigmoidBackward(dy: Tensor, output: Tensor): Promise<{ readonly dx: Tensor }>;
+  relu(x: Tensor): Promise<Tensor>;
+  reluBackward(dy: Tensor, x: Tensor): Promise<{ readonly dx: Tensor }>;
+  softmax(x: Tensor): Promise<Tensor>;
+  softmaxBackward(dy: Tensor, output: Tensor): Promise<{ readonly dx: Tensor }>;
+  logSoftmax(x: Tensor): Promise<Tensor>;
+  logSoftmaxBackward(dy: Tensor, output: Tensor): Promise<{ readonly dx: Tensor }>;
+  crossEntropy(logits: Tensor, labels: Labels): Promise<number>;
+  crossEntropyBackward(logits: Tensor, labels: Labels): Promise<{ readonly dlogits: Tensor }>;
+  accuracy(logits: Tensor, labels: Labels): Promise<number>;
+  /** In place, like the reference: `param -= lr * grad`. */
+  sgd(params: readonly Tensor[], grads: readonly Tensor[], lr: number): Promise<void>;
+
+  /** Releases compiled kernels and contexts. */
+  dispose(): void;
+}
+
+/** Names `createBackend` accepts. */
+export type BackendName = 'reference' | 'cpu' | 'webasm' | 'headlessgl' | 'webgpu';
+
+/** Thrown when a backend cannot run on this machine; the message says what to install. */
+export class BackendUnavailableError extends Error {
+  readonly backend: string;
+  constructor(backend: string, reason: string) {
+    super(`backend '${backend}' is unavailable: ${reason}`);
+    this.name = 'BackendUnavailableError';
+    this.backend = backend;
+  }
+}

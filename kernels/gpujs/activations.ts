@@ -1,0 +1,99 @@
+/** sigmoid, relu, softmax and logSoftmax with their backward passes, as gpu.js kernels. */
+import { assertTensor, type Tensor } from '../../reference/index';
+import { assertGradientShape } from '../../reference/shape';
+import type { GpuJsRuntime, KernelSpec } from './runtime';
+import { asFloat32 } from './tensors';
+
+/** `this` inside a gpu.js kernel; constants must be read as `this.constants.name`. */
+type K = { thread: { x: number }; constants: Record<string, number> };
+
+function sigmoidKernel(this: K, x: Float32Array): number {
+  const v = x[this.thread.x];
+  // exp of a non-positive number only: no overflow on any backend.
+  if (v >= 0) return 1 / (1 + Math.exp(-v));
+  const e = Math.exp(v);
+  return e / (1 + e);
+}
+
+function sigmoidBackwardKernel(this: K, dy: Float32Array, y: Float32Array): number {
+  const v = y[this.thread.x];
+  return dy[this.thread.x] * v * (1 - v);
+}
+
+function reluKernel(this: K, x: Float32Array): number {
+  const v = x[this.thread.x];
+  if (v > 0) return v;
+  return 0;
+}
+
+function reluBackwardKernel(this: K, dy: Float32Array, x: Float32Array): number {
+  if (x[this.thread.x] > 0) return dy[this.thread.x];
+  return 0;
+}
+
+/** Row-wise over `[N, C]`: thread (n, c) rescans its row (C is small: class counts). */
+function softmaxKernel(this: K, x: Float32Array): number {
+  const row = Math.floor((this.thread.x + 0.5) / this.constants.classes) * this.constants.classes;
+  let max = x[row];
+  for (let c = 1; c < this.constants.classes; c++) max = Math.max(max, x[row + c]);
+  let sum = 0;
+  for (let c = 0; c < this.constants.classes; c++) sum += Math.exp(x[row + c] - max);
+  return Math.exp(x[this.thread.x] - max) / sum;
+}
+
+function softmaxBackwardKernel(this: K, dy: Float32Array, y: Float32Array): number {
+  const row = Math.floor((this.thread.x + 0.5) / this.constants.classes) * this.constants.classes;
+  let dot = 0;
+  for (let c = 0; c < this.constants.classes; c++) dot += dy[row + c] * y[row + c];
+  return y[this.thread.x] * (dy[this.thread.x] - dot);
+}
+
+function logSoftmaxKernel(this: K, x: Float32Array): number {
+  const row = Math.floor((this.thread.x + 0.5) / this.constants.classes) * this.constants.classes;
+  let max = x[row];
+  for (let c = 1; c < this.constants.classes; c++) max = Math.max(max, x[row + c]);
+  let sum = 0;
+  for (let c = 0; c < this.constants.classes; c++) sum += Math.exp(x[row + c] - max);
+  return x[this.thread.x] - max - Math.log(sum);
+}
+
+function logSoftmaxBackwardKernel(this: K, dy: Float32Array, y: Float32Array): number {
+  const row = Math.floor((this.thread.x + 0.5) / this.constants.classes) * this.constants.classes;
+  let sum = 0;
+  for (let c = 0; c < this.constants.classes; c++) sum += dy[row + c];
+  return dy[this.thread.x] - Math.exp(y[this.thread.x]) * sum;
+}
+
+function elementwiseSpec(name: string, source: KernelSpec['source'], t: Tensor, constants: Record<string, number> = {}): KernelSpec {
+  return { key: `${name} ${t.shape.join('x')}`, source, outputLength: t.data.length, constants };
+}
+
+async function unary(rt: GpuJsRuntime, op: string, source: KernelSpec['source'], x: Tensor, rank?: number): Promise<Tensor> {
+  assertTensor(op, 'x', x, rank, rank === 2 ? '[N, C]' : undefined);
+  const constants: Record<string, number> = rank === 2 ? { classes: x.shape[1] } : {};
+  return { shape: [...x.shape], data: await rt.run(elementwiseSpec(op, source, x, constants), [asFloat32(x)]) };
+}
+
+async function binaryBackward(
+  rt: GpuJsRuntime, op: string, source: KernelSpec['source'], dy: Tensor, other: Tensor, otherName: string, rank?: number,
+): Promise<{ dx: Tensor }> {
+  const layout = rank === 2 ? '[N, C]' : undefined;
+  assertTensor(op, 'dy', dy, rank, layout);
+  assertTensor(op, otherName, other, rank, layout);
+  assertGradientShape(op, dy.shape, other.shape);
+  const constants: Record<string, number> = rank === 2 ? { classes: other.shape[1] } : {};
+  const data = await rt.run(elementwiseSpec(op, source, other, constants), [asFloat32(dy), asFloat32(other)]);
+  return { dx: { shape: [...other.shape], data } };
+}
+
+export const sigmoid = (rt: GpuJsRuntime, x: Tensor) => unary(rt, 'sigmoid', sigmoidKernel, x);
+export const sigmoidBackward = (rt: GpuJsRuntime, dy: Tensor, output: Tensor) =>
+  binaryBackward(rt, 'sigmoidBackward', sigmoidBackwardKernel, dy, output, 'output');
+export const relu = (rt: GpuJsRuntime, x: Tensor) => unary(rt, 'relu', reluKernel, x);
+export const reluBackward = (rt: GpuJsRuntime, dy: Tensor, x: Tensor) => binaryBackward(rt, 'reluBackward', reluBackwardKernel, dy, x, 'x');
+export const softmax = (rt: GpuJsRuntime, x: Tensor) => unary(rt, 'softmax', softmaxKernel, x, 2);
+export const softmaxBackward = (rt: GpuJsRuntime, dy: Tensor, output: Tensor) =>
+  binaryBackward(rt, 'softmaxBackward', softmaxBackwardKernel, dy, output, 'output', 2);
+export const logSoftmax = (rt: GpuJsRuntime, x: Tensor) => unary(rt, 'logSoftmax', logSoftmaxKernel, x, 2);
+export const logSoftmaxBackward = (rt: GpuJsRuntime, dy: Tensor, output: Tensor) =>
+  binaryBackward(rt, 'logSoftmaxBackward', logSoftmaxBackwardKernel, dy, output, 'output', 2);

@@ -1,0 +1,145 @@
+/**
+ * conv2d forward and its three gradients as gpu.js kernels, one thread per output element.
+ * Every shape and option is a compiled-in constant; indices are decomposed with
+ * `floor((i + 0.5) / n)`, which stays exact in float32 index arithmetic (GL, webasm) where
+ * `floor(i / n)` can land just below an integer.
+ */
+import { assertTensor, type Conv2dGeometry, type Conv2dOptions, type Conv2dGradients, type Tensor } from '../../reference/index';
+import { checkConv2d } from '../../reference/conv2d';
+import { assertGradientShape } from '../../reference/shape';
+import type { GpuJsRuntime, KernelSpec } from './runtime';
+import { asFloat32, geometryKey } from './tensors';
+
+/** `this` inside a gpu.js kernel. gpu.js parses the source: constants must be read as `this.constants.name`. */
+type K = { thread: { x: number }; constants: Record<string, number> };
+
+function conv2dForwardKernel(this: K, x: Float32Array, w: Float32Array, bias: Float32Array): number {
+  const i = this.thread.x;
+  const q1 = Math.floor((i + 0.5) / this.constants.outW);
+  const ow = i - q1 * this.constants.outW;
+  const q2 = Math.floor((q1 + 0.5) / this.constants.outH);
+  const oh = q1 - q2 * this.constants.outH;
+  const n = Math.floor((q2 + 0.5) / this.constants.cout);
+  const co = q2 - n * this.constants.cout;
+  const c0 = Math.floor((co + 0.5) / this.constants.coutPG) * this.constants.cinPG;
+  let sum = bias[co];
+  for (let ci = 0; ci < this.constants.cinPG; ci++) {
+    for (let a = 0; a < this.constants.kh; a++) {
+      const row = oh * this.constants.sh - this.constants.padTop + a * this.constants.dh;
+      if (row >= 0 && row < this.constants.inH) {
+        for (let b = 0; b < this.constants.kw; b++) {
+          const col = ow * this.constants.sw - this.constants.padLeft + b * this.constants.dw;
+          if (col >= 0 && col < this.constants.inW) {
+            sum += x[((n * this.constants.cin + c0 + ci) * this.constants.inH + row) * this.constants.inW + col] * w[((co * this.constants.cinPG + ci) * this.constants.kh + a) * this.constants.kw + b];
+          }
+        }
+      }
+    }
+  }
+  return sum;
+}
+
+/** dx: each input element gathers every (output, tap) pair that read it. */
+function conv2dInputGradKernel(this: K, dy: Float32Array, w: Float32Array): number {
+  const i = this.thread.x;
+  const q1 = Math.floor((i + 0.5) / this.constants.inW);
+  const iw = i - q1 * this.constants.inW;
+  const q2 = Math.floor((q1 + 0.5) / this.constants.inH);
+  const ih = q1 - q2 * this.constants.inH;
+  const n = Math.floor((q2 + 0.5) / this.constants.cin);
+  const ci = q2 - n * this.constants.cin;
+  const group = Math.floor((ci + 0.5) / this.constants.cinPG);
+  const cl = ci - group * this.constants.cinPG;
+  let sum = 0;
+  for (let o = 0; o < this.constants.coutPG; o++) {
+    const co = group * this.constants.coutPG + o;
+    for (let a = 0; a < this.constants.kh; a++) {
+      const t = ih + this.constants.padTop - a * this.constants.dh;
+      const oh = Math.floor((t + 0.5) / this.constants.sh);
+      if (t >= 0 && oh * this.constants.sh === t && oh < this.constants.outH) {
+        for (let b = 0; b < this.constants.kw; b++) {
+          const u = iw + this.constants.padLeft - b * this.constants.dw;
+          const ow = Math.floor((u + 0.5) / this.constants.sw);
+          if (u >= 0 && ow * this.constants.sw === u && ow < this.constants.outW) {
+            sum += dy[((n * this.constants.cout + co) * this.constants.outH + oh) * this.constants.outW + ow] * w[((co * this.constants.cinPG + cl) * this.constants.kh + a) * this.constants.kw + b];
+          }
+        }
+      }
+    }
+  }
+  return sum;
+}
+
+/** dw: each weight sums dy * x over the batch and every output position. */
+function conv2dWeightGradKernel(this: K, dy: Float32Array, x: Float32Array): number {
+  const i = this.thread.x;
+  const q1 = Math.floor((i + 0.5) / this.constants.kw);
+  const b = i - q1 * this.constants.kw;
+  const q2 = Math.floor((q1 + 0.5) / this.constants.kh);
+  const a = q1 - q2 * this.constants.kh;
+  const co = Math.floor((q2 + 0.5) / this.constants.cinPG);
+  const cl = q2 - co * this.constants.cinPG;
+  const ci = Math.floor((co + 0.5) / this.constants.coutPG) * this.constants.cinPG + cl;
+  let sum = 0;
+  for (let n = 0; n < this.constants.batch; n++) {
+    for (let oh = 0; oh < this.constants.outH; oh++) {
+      const row = oh * this.constants.sh - this.constants.padTop + a * this.constants.dh;
+      if (row >= 0 && row < this.constants.inH) {
+        for (let ow = 0; ow < this.constants.outW; ow++) {
+          const col = ow * this.constants.sw - this.constants.padLeft + b * this.constants.dw;
+          if (col >= 0 && col < this.constants.inW) {
+            sum += dy[((n * this.constants.cout + co) * this.constants.outH + oh) * this.constants.outW + ow] * x[((n * this.constants.cin + ci) * this.constants.inH + row) * this.constants.inW + col];
+          }
+        }
+      }
+    }
+  }
+  return sum;
+}
+
+/** db: each output channel sums dy over the batch and every output position. */
+function conv2dBiasGradKernel(this: K, dy: Float32Array): number {
+  const co = this.thread.x;
+  let sum = 0;
+  for (let n = 0; n < this.constants.batch; n++) {
+    for (let p = 0; p < this.constants.outPlane; p++) {
+      sum += dy[(n * this.constants.cout + co) * this.constants.outPlane + p];
+    }
+  }
+  return sum;
+}
+
+function constantsOf(g: Conv2dGeometry): Record<string, number> {
+  return {
+    batch: g.batch, cin: g.inChannels, inH: g.inH, inW: g.inW, cout: g.outChannels, outH: g.outH, outW: g.outW,
+    outPlane: g.outH * g.outW, cinPG: g.inChannelsPerGroup, coutPG: g.outChannelsPerGroup, kh: g.kernelH, kw: g.kernelW,
+    sh: g.strideH, sw: g.strideW, dh: g.dilationH, dw: g.dilationW, padTop: g.padTop, padLeft: g.padLeft,
+  };
+}
+
+function spec(name: string, source: KernelSpec['source'], outputLength: number, g: Conv2dGeometry): KernelSpec {
+  return { key: `${name} ${geometryKey(g)}`, source, outputLength, constants: constantsOf(g) };
+}
+
+export async function conv2d(rt: GpuJsRuntime, x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2dOptions = {}): Promise<Tensor> {
+  const g = checkConv2d('conv2d', x, weight, bias, options);
+  const shape = [g.batch, g.outChannels, g.outH, g.outW];
+  const biasData = bias === null ? new Float32Array(g.outChannels) : asFloat32(bias);
+  const data = await rt.run(spec('conv2d', conv2dForwardKernel, g.batch * g.outChannels * g.outH * g.outW, g), [
+    asFloat32(x), asFloat32(weight), biasData,
+  ]);
+  return { shape, data };
+}
+
+export async function conv2dBackward(rt: GpuJsRuntime, dy: Tensor, x: Tensor, weight: Tensor, options: Conv2dOptions = {}): Promise<Conv2dGradients> {
+  const g = checkConv2d('conv2dBackward', x, weight, null, options);
+  assertTensor('conv2dBackward', 'dy', dy, 4, '[N, Cout, outH, outW]');
+  assertGradientShape('conv2dBackward', dy.shape, [g.batch, g.outChannels, g.outH, g.outW]);
+  const dy32 = asFloat32(dy);
+  const [dx, dw, db] = await Promise.all([
+    rt.run(spec('conv2d.dx', conv2dInputGradKernel, x.data.length, g), [dy32, asFloat32(weight)]),
+    rt.run(spec('conv2d.dw', conv2dWeightGradKernel, weight.data.length, g), [dy32, asFloat32(x)]),
+    rt.run(spec('conv2d.db', conv2dBiasGradKernel, g.outChannels, g), [dy32]),
+  ]);
+  return { dx: { shape: [...x.shape], data: dx }, dw: { shape: [...weight.shape], data: dw }, db: { shape: [g.outChannels], data: db } };
+}

@@ -1,0 +1,71 @@
+/** crossEntropy (forward and gradient) and accuracy as gpu.js kernels; the batch mean is taken in float64 on the host. */
+import type { Labels, Tensor } from '../../reference/index';
+import { assertLabels } from '../../reference/crossEntropy';
+import type { GpuJsRuntime } from './runtime';
+import { asFloat32 } from './tensors';
+
+/** `this` inside a gpu.js kernel; constants must be read as `this.constants.name`. */
+type K = { thread: { x: number }; constants: Record<string, number> };
+
+/** Per row n: -logSoftmax(logits)[n, label[n]]. */
+function rowLossKernel(this: K, logits: Float32Array, labels: Float32Array): number {
+  const row = this.thread.x * this.constants.classes;
+  let max = logits[row];
+  for (let c = 1; c < this.constants.classes; c++) max = Math.max(max, logits[row + c]);
+  let sum = 0;
+  for (let c = 0; c < this.constants.classes; c++) sum += Math.exp(logits[row + c] - max);
+  return max + Math.log(sum) - logits[row + labels[this.thread.x]];
+}
+
+/** (softmax - onehot) / N, element (n, c). */
+function crossEntropyGradKernel(this: K, logits: Float32Array, labels: Float32Array): number {
+  const n = Math.floor((this.thread.x + 0.5) / this.constants.classes);
+  const row = n * this.constants.classes;
+  let max = logits[row];
+  for (let c = 1; c < this.constants.classes; c++) max = Math.max(max, logits[row + c]);
+  let sum = 0;
+  for (let c = 0; c < this.constants.classes; c++) sum += Math.exp(logits[row + c] - max);
+  let p = Math.exp(logits[this.thread.x] - max) / sum;
+  if (this.thread.x - row === labels[n]) p = p - 1;
+  return p / this.constants.batch;
+}
+
+/** 1 where the row's first maximum is at the label, else 0. */
+function correctKernel(this: K, logits: Float32Array, labels: Float32Array): number {
+  const row = this.thread.x * this.constants.classes;
+  let best = 0;
+  for (let c = 1; c < this.constants.classes; c++) {
+    if (logits[row + c] > logits[row + best]) best = c;
+  }
+  if (best === labels[this.thread.x]) return 1;
+  return 0;
+}
+
+function runPerRow(rt: GpuJsRuntime, name: string, source: typeof rowLossKernel, logits: Tensor, labels: Labels, length: number) {
+  const [batch, classes] = logits.shape;
+  return rt.run({ key: `${name} ${batch} ${classes}`, source, outputLength: length, constants: { batch, classes } }, [
+    asFloat32(logits), Float32Array.from(labels),
+  ]);
+}
+
+function mean(values: Float32Array): number {
+  let sum = 0;
+  for (const v of values) sum += v;
+  return sum / values.length;
+}
+
+export async function crossEntropy(rt: GpuJsRuntime, logits: Tensor, labels: Labels): Promise<number> {
+  assertLabels('crossEntropy', logits, labels);
+  return mean(await runPerRow(rt, 'crossEntropy', rowLossKernel, logits, labels, logits.shape[0]));
+}
+
+export async function crossEntropyBackward(rt: GpuJsRuntime, logits: Tensor, labels: Labels): Promise<{ dlogits: Tensor }> {
+  assertLabels('crossEntropyBackward', logits, labels);
+  const data = await runPerRow(rt, 'crossEntropy.dlogits', crossEntropyGradKernel, logits, labels, logits.data.length);
+  return { dlogits: { shape: [...logits.shape], data } };
+}
+
+export async function accuracy(rt: GpuJsRuntime, logits: Tensor, labels: Labels): Promise<number> {
+  assertLabels('accuracy', logits, labels);
+  return mean(await runPerRow(rt, 'accuracy', correctKernel, logits, labels, logits.shape[0]));
+}

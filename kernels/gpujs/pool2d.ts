@@ -1,0 +1,193 @@
+/**
+ * maxPool2d and avgPool2d, forward and backward, as gpu.js kernels (one thread per output element).
+ * Same rules as the reference: the first maximum of a window wins, padding never does; average
+ * windows are clipped to the padded input, then to the input, and divided by the first or second size.
+ */
+import { assertTensor, type AvgPool2dOptions, type MaxPool2dOptions, type Pool2dGeometry, type Tensor } from '../../reference/index';
+import { checkAvgPool2d } from '../../reference/avgPool2d';
+import { checkMaxPool2d } from '../../reference/maxPool2d';
+import { assertGradientShape } from '../../reference/shape';
+import type { GpuJsRuntime, KernelSpec } from './runtime';
+import { asFloat32, geometryKey } from './tensors';
+
+/** `this` inside a gpu.js kernel; constants must be read as `this.constants.name`. */
+type K = { thread: { x: number }; constants: Record<string, number> };
+
+function maxPoolForwardKernel(this: K, x: Float32Array): number {
+  const i = this.thread.x;
+  const q1 = Math.floor((i + 0.5) / this.constants.outW);
+  const ow = i - q1 * this.constants.outW;
+  const plane = Math.floor((q1 + 0.5) / this.constants.outH);
+  const oh = q1 - plane * this.constants.outH;
+  let best = 0;
+  let found = 0;
+  for (let a = 0; a < this.constants.kh; a++) {
+    const row = oh * this.constants.sh - this.constants.padTop + a * this.constants.dh;
+    if (row >= 0 && row < this.constants.inH) {
+      for (let b = 0; b < this.constants.kw; b++) {
+        const col = ow * this.constants.sw - this.constants.padLeft + b * this.constants.dw;
+        if (col >= 0 && col < this.constants.inW) {
+          const v = x[(plane * this.constants.inH + row) * this.constants.inW + col];
+          if (found === 0 || v > best) {
+            best = v;
+            found = 1;
+          }
+        }
+      }
+    }
+  }
+  if (found === 0) return -Infinity;
+  return best;
+}
+
+/** dx: for each window that contains this cell, add its dy if this cell is that window's first maximum. */
+function maxPoolBackwardKernel(this: K, dy: Float32Array, x: Float32Array): number {
+  const i = this.thread.x;
+  const q1 = Math.floor((i + 0.5) / this.constants.inW);
+  const iw = i - q1 * this.constants.inW;
+  const plane = Math.floor((q1 + 0.5) / this.constants.inH);
+  const ih = q1 - plane * this.constants.inH;
+  let sum = 0;
+  for (let a = 0; a < this.constants.kh; a++) {
+    const t = ih + this.constants.padTop - a * this.constants.dh;
+    const oh = Math.floor((t + 0.5) / this.constants.sh);
+    if (t >= 0 && oh * this.constants.sh === t && oh < this.constants.outH) {
+      for (let b = 0; b < this.constants.kw; b++) {
+        const u = iw + this.constants.padLeft - b * this.constants.dw;
+        const ow = Math.floor((u + 0.5) / this.constants.sw);
+        if (u >= 0 && ow * this.constants.sw === u && ow < this.constants.outW) {
+          // Recompute the window's winner (row-major first maximum) and compare positions.
+          let best = 0;
+          let bestRow = -1;
+          let bestCol = -1;
+          for (let a2 = 0; a2 < this.constants.kh; a2++) {
+            const row = oh * this.constants.sh - this.constants.padTop + a2 * this.constants.dh;
+            if (row >= 0 && row < this.constants.inH) {
+              for (let b2 = 0; b2 < this.constants.kw; b2++) {
+                const col = ow * this.constants.sw - this.constants.padLeft + b2 * this.constants.dw;
+                if (col >= 0 && col < this.constants.inW) {
+                  const v = x[(plane * this.constants.inH + row) * this.constants.inW + col];
+                  if (bestRow < 0 || v > best) {
+                    best = v;
+                    bestRow = row;
+                    bestCol = col;
+                  }
+                }
+              }
+            }
+          }
+          if (bestRow === ih && bestCol === iw) {
+            sum += dy[(plane * this.constants.outH + oh) * this.constants.outW + ow];
+          }
+        }
+      }
+    }
+  }
+  return sum;
+}
+
+function avgPoolForwardKernel(this: K, x: Float32Array): number {
+  const i = this.thread.x;
+  const q1 = Math.floor((i + 0.5) / this.constants.outW);
+  const ow = i - q1 * this.constants.outW;
+  const plane = Math.floor((q1 + 0.5) / this.constants.outH);
+  const oh = q1 - plane * this.constants.outH;
+  const top = oh * this.constants.sh - this.constants.padTop;
+  const left = ow * this.constants.sw - this.constants.padLeft;
+  const bottom = Math.min(top + this.constants.kh, this.constants.inH + this.constants.padBottom);
+  const right = Math.min(left + this.constants.kw, this.constants.inW + this.constants.padRight);
+  const r0 = Math.max(top, 0);
+  const c0 = Math.max(left, 0);
+  const r1 = Math.min(bottom, this.constants.inH);
+  const c1 = Math.min(right, this.constants.inW);
+  let sum = 0;
+  for (let a = 0; a < this.constants.kh; a++) {
+    const row = top + a;
+    if (row >= r0 && row < r1) {
+      for (let b = 0; b < this.constants.kw; b++) {
+        const col = left + b;
+        if (col >= c0 && col < c1) {
+          sum += x[(plane * this.constants.inH + row) * this.constants.inW + col];
+        }
+      }
+    }
+  }
+  let divisor = (r1 - r0) * (c1 - c0);
+  if (this.constants.countIncludePad > 0) divisor = (bottom - top) * (right - left);
+  return sum / divisor;
+}
+
+function avgPoolBackwardKernel(this: K, dy: Float32Array): number {
+  const i = this.thread.x;
+  const q1 = Math.floor((i + 0.5) / this.constants.inW);
+  const iw = i - q1 * this.constants.inW;
+  const plane = Math.floor((q1 + 0.5) / this.constants.inH);
+  const ih = q1 - plane * this.constants.inH;
+  let sum = 0;
+  for (let a = 0; a < this.constants.kh; a++) {
+    const t = ih + this.constants.padTop - a;
+    const oh = Math.floor((t + 0.5) / this.constants.sh);
+    if (t >= 0 && oh * this.constants.sh === t && oh < this.constants.outH) {
+      for (let b = 0; b < this.constants.kw; b++) {
+        const u = iw + this.constants.padLeft - b;
+        const ow = Math.floor((u + 0.5) / this.constants.sw);
+        if (u >= 0 && ow * this.constants.sw === u && ow < this.constants.outW) {
+          const top = oh * this.constants.sh - this.constants.padTop;
+          const left = ow * this.constants.sw - this.constants.padLeft;
+          const bottom = Math.min(top + this.constants.kh, this.constants.inH + this.constants.padBottom);
+          const right = Math.min(left + this.constants.kw, this.constants.inW + this.constants.padRight);
+          // This cell lies in [top, bottom) x [left, right) by construction: no bounds test needed.
+          let divisor = (Math.min(bottom, this.constants.inH) - Math.max(top, 0)) * (Math.min(right, this.constants.inW) - Math.max(left, 0));
+          if (this.constants.countIncludePad > 0) divisor = (bottom - top) * (right - left);
+          sum += dy[(plane * this.constants.outH + oh) * this.constants.outW + ow] / divisor;
+        }
+      }
+    }
+  }
+  return sum;
+}
+
+function constantsOf(g: Pool2dGeometry, countIncludePad: boolean): Record<string, number> {
+  return {
+    inH: g.inH, inW: g.inW, outH: g.outH, outW: g.outW, kh: g.kernelH, kw: g.kernelW, sh: g.strideH, sw: g.strideW,
+    dh: g.dilationH, dw: g.dilationW, padTop: g.padTop, padBottom: g.padBottom, padLeft: g.padLeft, padRight: g.padRight,
+    countIncludePad: countIncludePad ? 1 : 0,
+  };
+}
+
+function spec(name: string, source: KernelSpec['source'], outputLength: number, g: Pool2dGeometry, countIncludePad = false): KernelSpec {
+  return { key: `${name} ${geometryKey(g)} ${countIncludePad}`, source, outputLength, constants: constantsOf(g, countIncludePad) };
+}
+
+function checkDy(op: string, dy: Tensor, g: Pool2dGeometry): void {
+  assertTensor(op, 'dy', dy, 4, '[N, C, outH, outW]');
+  assertGradientShape(op, dy.shape, [g.batch, g.channels, g.outH, g.outW]);
+}
+
+export async function maxPool2d(rt: GpuJsRuntime, x: Tensor, options: MaxPool2dOptions): Promise<Tensor> {
+  const g = checkMaxPool2d('maxPool2d', x, options);
+  const shape = [g.batch, g.channels, g.outH, g.outW];
+  return { shape, data: await rt.run(spec('maxPool2d', maxPoolForwardKernel, shape.reduce((a, b) => a * b), g), [asFloat32(x)]) };
+}
+
+export async function maxPool2dBackward(rt: GpuJsRuntime, dy: Tensor, x: Tensor, options: MaxPool2dOptions): Promise<{ dx: Tensor }> {
+  const g = checkMaxPool2d('maxPool2dBackward', x, options);
+  checkDy('maxPool2dBackward', dy, g);
+  const data = await rt.run(spec('maxPool2d.dx', maxPoolBackwardKernel, x.data.length, g), [asFloat32(dy), asFloat32(x)]);
+  return { dx: { shape: [...x.shape], data } };
+}
+
+export async function avgPool2d(rt: GpuJsRuntime, x: Tensor, options: AvgPool2dOptions): Promise<Tensor> {
+  const g = checkAvgPool2d('avgPool2d', x, options);
+  const shape = [g.batch, g.channels, g.outH, g.outW];
+  const include = options.countIncludePad ?? true;
+  return { shape, data: await rt.run(spec('avgPool2d', avgPoolForwardKernel, shape.reduce((a, b) => a * b), g, include), [asFloat32(x)]) };
+}
+
+export async function avgPool2dBackward(rt: GpuJsRuntime, dy: Tensor, x: Tensor, options: AvgPool2dOptions): Promise<{ dx: Tensor }> {
+  const g = checkAvgPool2d('avgPool2dBackward', x, options);
+  checkDy('avgPool2dBackward', dy, g);
+  const include = options.countIncludePad ?? true;
+  const data = await rt.run(spec('avgPool2d.dx', avgPoolBackwardKernel, x.data.length, g, include), [asFloat32(dy)]);
+  return { dx: { shape: [...x.shape], data } };
+}

@@ -1,0 +1,135 @@
+/**
+ * One gpu.js context per backend: builds each kernel once per (operation, shapes, options), runs it,
+ * and proves after the first call that gpu.js really executed the backend that was asked for
+ * (gpu.js silently runs WebAssembly when GL is missing).
+ */
+import { createRequire } from 'node:module';
+import { BackendUnavailableError } from '../backend';
+
+const require = createRequire(import.meta.url);
+
+/** The gpu.js modes this project drives. */
+export type GpuJsMode = 'cpu' | 'webasm' | 'headlessgl' | 'webgpu';
+
+/** The gpu.js kernel class each mode must produce. */
+export const EXPECTED_KERNEL_CLASS: Record<GpuJsMode, string> = {
+  cpu: 'CPUKernel',
+  webasm: 'WebAssemblyKernel',
+  headlessgl: 'HeadlessGLKernel',
+  webgpu: 'WebGPUKernel',
+};
+
+/** gpu.js's float index arithmetic (GL, webasm) is exact only below 2^24. */
+export const MAX_ELEMENTS = 2 ** 24;
+
+/** A kernel to build: its source, its flat output length and its compiled-in constants. */
+export interface KernelSpec {
+  /** Cache key: operation name plus every shape and option the kernel compiles in. */
+  readonly key: string;
+  /** A plain `function` (gpu.js parses its source: no arrows, no closures). */
+  readonly source: (...args: never[]) => number;
+  readonly outputLength: number;
+  /** Shapes and options; loop bounds read from here are compiled in, so `loopMaxIterations` never truncates them. */
+  readonly constants: Record<string, number>;
+}
+
+type GpuJsKernel = ((...args: unknown[]) => unknown) & { kernel?: { constructor: { name: string } }; destroy?: () => void };
+type GpuJs = { createKernel: (source: unknown, settings: object) => GpuJsKernel; destroy: () => void };
+
+const INSTALL_HINTS: Record<GpuJsMode, string> = {
+  cpu: 'gpu.js is not installed: run npm ci.',
+  webasm: 'gpu.js is not installed: run npm ci.',
+  headlessgl:
+    "it needs the native 'gl' module (apt-get install libxi-dev libx11-dev libxext-dev pkg-config, then npm ci) " +
+    'and an X display at run time (run under xvfb-run -a).',
+  webgpu:
+    "it needs the 'webgpu' npm package's Dawn binary to load (Linux with glibc >= 2.38 and a Vulkan driver) " +
+    'or a browser with navigator.gpu.',
+};
+
+/** Makes `navigator.gpu` exist in Node from the `webgpu` package, or explains why it cannot. */
+function installWebGpu(): void {
+  const g = globalThis as { navigator?: { gpu?: unknown } };
+  if (g.navigator?.gpu) return;
+  let webgpu: { create: (options: string[]) => unknown; globals: object };
+  try {
+    webgpu = require('webgpu');
+  } catch (error) {
+    throw new BackendUnavailableError('webgpu', `${INSTALL_HINTS.webgpu} Loading it failed: ${(error as Error).message.split('\n')[0]}`);
+  }
+  Object.assign(globalThis, webgpu.globals);
+  Object.defineProperty(globalThis, 'navigator', { value: { gpu: webgpu.create([]) }, configurable: true });
+}
+
+export class GpuJsRuntime {
+  readonly mode: GpuJsMode;
+  private readonly gpu: GpuJs;
+  private readonly kernels = new Map<string, GpuJsKernel>();
+  /** Kernel class that actually ran, per cache key; checked after each kernel's first call. */
+  readonly executed = new Map<string, string>();
+
+  constructor(mode: GpuJsMode) {
+    this.mode = mode;
+    if (mode === 'webgpu') installWebGpu();
+    let GPU: new (settings: object) => GpuJs;
+    try {
+      GPU = require('gpu.js').GPU;
+    } catch (error) {
+      throw new BackendUnavailableError(mode, `${INSTALL_HINTS[mode]} (${(error as Error).message})`);
+    }
+    try {
+      this.gpu = new GPU({ mode });
+    } catch (error) {
+      throw new BackendUnavailableError(mode, `${INSTALL_HINTS[mode]} gpu.js said: ${(error as Error).message}`);
+    }
+  }
+
+  /** Runs `spec` on `args`, compiling it on first use; resolves to the flat float32 output. */
+  async run(spec: KernelSpec, args: readonly (Float32Array | number)[]): Promise<Float32Array> {
+    if (spec.outputLength >= MAX_ELEMENTS || args.some((a) => typeof a !== 'number' && a.length >= MAX_ELEMENTS)) {
+      throw new RangeError(
+        `${spec.key.split(' ')[0]}: a tensor of 2^24 or more elements is beyond gpu.js's exact index arithmetic ` +
+          `on the ${this.mode} backend. Fix: split the batch into smaller calls.`,
+      );
+    }
+    let kernel = this.kernels.get(spec.key);
+    if (kernel === undefined) {
+      kernel = this.gpu.createKernel(spec.source, {
+        output: [spec.outputLength],
+        constants: spec.constants,
+        precision: 'single',
+        tactic: 'precision',
+        dynamicOutput: false,
+        dynamicArguments: false,
+      });
+      this.kernels.set(spec.key, kernel);
+    }
+    const result = await kernel(...args);
+    if (!this.executed.has(spec.key)) {
+      const ran = kernel.kernel?.constructor.name ?? 'unknown';
+      if (ran !== EXPECTED_KERNEL_CLASS[this.mode]) {
+        this.kernels.delete(spec.key);
+        throw new BackendUnavailableError(
+          this.mode,
+          `gpu.js ran ${ran} instead of ${EXPECTED_KERNEL_CLASS[this.mode]}: ${INSTALL_HINTS[this.mode]}`,
+        );
+      }
+      this.executed.set(spec.key, ran);
+    }
+    return toFloat32(result, spec.outputLength);
+  }
+
+  dispose(): void {
+    for (const kernel of this.kernels.values()) kernel.destroy?.();
+    this.kernels.clear();
+    this.gpu.destroy();
+  }
+}
+
+function toFloat32(result: unknown, length: number): Float32Array {
+  // Copy: gpu.js may reuse its output buffer on the next call of the same kernel.
+  if (result instanceof Float32Array && result.length === length) return result.slice();
+  const out = Float32Array.from(result as ArrayLike<number>);
+  if (out.length !== length) throw new Error(`gpu.js returned ${out.length} values, expected ${length}.`);
+  return out;
+}

@@ -28,7 +28,7 @@ export function createGpuJsBackend(mode: GpuJsMode): GpuJsBackend {
     matmul: (A, B) => dense.matmul(rt, A, B),
     linear: (x, w, b) => dense.linear(rt, x, w, b),
     linearBackward: (dy, x, w) => dense.linearBackward(rt, dy, x, w),
-    // A reshape: no kernel, the data is shared (as float32).
+    // A reshape: no kernel; the data is copied to float32 so callers may mutate either side.
     flatten: async (x) => {
       const y = flatten(x);
       return { shape: y.shape, data: Float32Array.from(x.data) };

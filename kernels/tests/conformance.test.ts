@@ -60,8 +60,8 @@ for (const status of kernelBackends()) {
           const want = ref.conv2dBackward(dy, x, w, c.options);
           const absolute = ref.conv2dBackward(abs(dy), abs(x), abs(w), c.options);
           const [N, Cout, outH, outW] = expected.shape;
-          const groupsOut = Cout / ((c.options.groups as number) ?? 1);
-          expectWithin('conv2d dx', got.dx, want.dx, sumOfProductsTolerance(absolute.dx.data, groupsOut * c.weightShape[2] * c.weightShape[3]));
+          const outPerGroup = Cout / ((c.options.groups as number) ?? 1);
+          expectWithin('conv2d dx', got.dx, want.dx, sumOfProductsTolerance(absolute.dx.data, outPerGroup * c.weightShape[2] * c.weightShape[3]));
           expectWithin('conv2d dw', got.dw, want.dw, sumOfProductsTolerance(absolute.dw.data, N * outH * outW));
           expectWithin('conv2d db', got.db, want.db, sumOfProductsTolerance(absolute.db.data, N * outH * outW));
         }),

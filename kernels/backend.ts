@@ -53,3 +53,15 @@ export class BackendUnavailableError extends Error {
     this.backend = backend;
   }
 }
+
+/**
+ * Thrown by a backend for an option or configuration it does not implement (a port without grouped
+ * convolution, say). The property suite counts such cases as unsupported, reports how many, and
+ * does not fail on them; any other error is a failure.
+ */
+export class UnsupportedOptionError extends Error {
+  constructor(backend: string, what: string) {
+    super(`backend '${backend}' does not support ${what}`);
+    this.name = 'UnsupportedOptionError';
+  }
+}

@@ -6,7 +6,7 @@ import { BackendUnavailableError, type Backend, type BackendName } from './backe
 import { createGpuJsBackend } from './gpujs/index';
 import { createReferenceBackend } from './referenceBackend';
 
-export { BackendUnavailableError, type Backend, type BackendName } from './backend';
+export { BackendUnavailableError, UnsupportedOptionError, type Backend, type BackendName } from './backend';
 export type { GpuJsBackend } from './gpujs/index';
 
 /** Every backend name, in the order the suite and the bench try them. */

@@ -24,3 +24,9 @@ export function seededTensor(shape: readonly number[], seed: number, kind: Value
   const draw = kind === 'integer' ? () => random.integer(9) - 4 : () => random.uniformIn(-1, 1);
   return fromFlat(shape, Array.from({ length: size }, draw));
 }
+
+/** `seededTensor` scaled and rounded to float32, so a kernel sees exactly the values the reference sees. */
+export function float32Tensor(shape: readonly number[], seed: number, kind: ValueKind = 'uniform', scale = 1): Tensor {
+  const t = seededTensor(shape, seed, kind);
+  return { shape: t.shape, data: Float32Array.from(t.data, (v) => v * scale) };
+}

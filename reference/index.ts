@@ -20,6 +20,7 @@ export { corr2dMultiIn } from './corr2dMultiIn';
 export { corr2dMultiInOut } from './corr2dMultiInOut';
 export { corr2dMultiInOut1x1 } from './corr2dMultiInOut1x1';
 export { corr2dAsMatmul } from './corr2dAsMatmul';
+export { im2col } from './im2col';
 export { pool2d, type PoolMode } from './pool2d';
 
 // Batched layers with PyTorch semantics, each with its backward pass.

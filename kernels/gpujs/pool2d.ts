@@ -28,7 +28,9 @@ function maxPoolForwardKernel(this: K, x: Float32Array): number {
         const col = ow * this.constants.sw - this.constants.padLeft + b * this.constants.dw;
         if (col >= 0 && col < this.constants.inW) {
           const v = x[(plane * this.constants.inH + row) * this.constants.inW + col];
-          if (found === 0 || v > best) {
+          // NaN wins over any number, a later NaN over an earlier one (PyTorch's CPU rule). NaN fails
+          // both comparisons below; a self-comparison v != v could be folded away by a GLSL compiler.
+          if (found === 0 || v > best || (!(v < 1e38) && !(v >= 1e38))) {
             best = v;
             found = 1;
           }
@@ -67,7 +69,7 @@ function maxPoolBackwardKernel(this: K, dy: Float32Array, x: Float32Array): numb
                 const col = ow * this.constants.sw - this.constants.padLeft + b2 * this.constants.dw;
                 if (col >= 0 && col < this.constants.inW) {
                   const v = x[(plane * this.constants.inH + row) * this.constants.inW + col];
-                  if (bestRow < 0 || v > best) {
+                  if (bestRow < 0 || v > best || (!(v < 1e38) && !(v >= 1e38))) {
                     best = v;
                     bestRow = row;
                     bestCol = col;

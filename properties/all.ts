@@ -1,0 +1,45 @@
+/** Every property of the suite, in the order it runs: contracts, laws, then kernel-equals-reference. */
+import { rejectsBadInputLikeReference } from './contracts/badInput';
+import { deterministic } from './contracts/determinism';
+import { activationsEqualReference, crossEntropyEqualsReference } from './conformance/activations';
+import { conv2dBackwardEqualsReference, conv2dForwardEqualsReference } from './conformance/conv2d';
+import { flattenEqualsReference, linearEqualsReference, sgdEqualsReference } from './conformance/dense';
+import { nanPropagates } from './conformance/nan';
+import { avgPool2dEqualsReference, maxPool2dEqualsReference } from './conformance/pool2d';
+import {
+  conv1x1EqualsMatmul, convolutionIsFlippedCrossCorrelation, finiteDifferencesAnnihilatePolynomials, im2colMatmulEqualsDirect,
+  impulseReproducesFlippedKernel, linearInInputAndKernel, multiInputIsSumOverChannels, multiOutputIsStack, transposeCommutes,
+  translationEquivariance,
+} from './laws/convolution';
+import { maxPoolDominatesAvgPool, poolingActsPerChannel, poolTransposeCommutes } from './laws/pooling';
+import { outputShapeFormula } from './laws/shapes';
+import type { BackendProperty } from './property';
+
+export const ALL_PROPERTIES: readonly BackendProperty<any>[] = [
+  rejectsBadInputLikeReference,
+  deterministic,
+  outputShapeFormula,
+  conv1x1EqualsMatmul,
+  convolutionIsFlippedCrossCorrelation,
+  multiInputIsSumOverChannels,
+  multiOutputIsStack,
+  im2colMatmulEqualsDirect,
+  transposeCommutes,
+  linearInInputAndKernel,
+  translationEquivariance,
+  impulseReproducesFlippedKernel,
+  finiteDifferencesAnnihilatePolynomials,
+  poolingActsPerChannel,
+  maxPoolDominatesAvgPool,
+  poolTransposeCommutes,
+  conv2dForwardEqualsReference,
+  conv2dBackwardEqualsReference,
+  maxPool2dEqualsReference,
+  avgPool2dEqualsReference,
+  linearEqualsReference,
+  flattenEqualsReference,
+  activationsEqualReference,
+  crossEntropyEqualsReference,
+  sgdEqualsReference,
+  nanPropagates,
+];

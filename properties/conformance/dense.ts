@@ -1,0 +1,89 @@
+/** matmul, linear and its backward, flatten and sgd equal the reference. */
+import fc from 'fast-check';
+import * as ref from '../../reference/index';
+import { assertClose, assertEqual, assertFloat32 } from '../compare';
+import { defineProperty } from '../property';
+import { abs } from '../tensorOps';
+import { float32Tensor } from '../tensors';
+import { sumOfProductsTolerance, UNIT_ROUNDOFF } from '../tolerance';
+
+const int = (min: number, max: number) => fc.integer({ min, max });
+
+export interface DenseCase {
+  readonly batch: number;
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  readonly seed: number;
+}
+
+/** Small widths, and one case in ten with a dot product over 1000 to 1100 features (past gpu.js's loop limit). */
+export const denseCase: fc.Arbitrary<DenseCase> = fc.record({
+  batch: int(1, 9),
+  inFeatures: fc.oneof({ arbitrary: int(1, 13), weight: 9 }, { arbitrary: int(1000, 1100), weight: 1 }),
+  outFeatures: int(1, 11),
+  seed: fc.integer(),
+});
+
+export const linearEqualsReference = defineProperty({
+  id: 'linear-equals-reference',
+  kind: 'conformance',
+  statement: 'matmul, linear and linearBackward (dx, dw, db) equal the reference within (n+2)·2^-24·Σ|a·b|',
+  arbitrary: denseCase,
+  async check(backend, c: DenseCase) {
+    const x = float32Tensor([c.batch, c.inFeatures], c.seed);
+    const w = float32Tensor([c.outFeatures, c.inFeatures], c.seed + 1);
+    const b = float32Tensor([c.outFeatures], c.seed + 2);
+    const wT = float32Tensor([c.inFeatures, c.outFeatures], c.seed + 1);
+    const product = await backend.matmul(x, wT);
+    assertFloat32('matmul', product);
+    assertClose('matmul', product, ref.matmul(x, wT), sumOfProductsTolerance(ref.matmul(abs(x), abs(wT)).data, c.inFeatures));
+    const y = await backend.linear(x, w, b);
+    assertFloat32('linear', y);
+    assertClose('linear', y, ref.linear(x, w, b), sumOfProductsTolerance(ref.linear(abs(x), abs(w), abs(b)).data, c.inFeatures + 1));
+    const dy = float32Tensor([c.batch, c.outFeatures], c.seed + 3);
+    const actual = await backend.linearBackward(dy, x, w);
+    const expected = ref.linearBackward(dy, x, w);
+    const absolute = ref.linearBackward(abs(dy), abs(x), abs(w));
+    for (const [name, terms] of [['dx', c.outFeatures], ['dw', c.batch], ['db', c.batch]] as const) {
+      assertFloat32(`linear ${name}`, actual[name]);
+      assertClose(`linear ${name}`, actual[name], expected[name], sumOfProductsTolerance(absolute[name].data, terms));
+    }
+  },
+});
+
+export const flattenEqualsReference = defineProperty({
+  id: 'flatten-equals-reference',
+  kind: 'conformance',
+  statement: 'flatten and flattenBackward move values without changing them: [N, ...] <-> [N, rest]',
+  arbitrary: fc.record({ shape: fc.array(int(1, 5), { minLength: 2, maxLength: 4 }), seed: fc.integer() }),
+  async check(backend, c: { shape: number[]; seed: number }) {
+    const x = float32Tensor(c.shape, c.seed);
+    const y = await backend.flatten(x);
+    assertEqual('flatten', y, ref.flatten(x));
+    const dx = (await backend.flattenBackward(y, c.shape)).dx;
+    assertEqual('flattenBackward', dx, x);
+  },
+});
+
+export const sgdEqualsReference = defineProperty({
+  id: 'sgd-equals-reference',
+  kind: 'conformance',
+  statement: 'sgd updates every parameter in place, p - lr·g, within two roundings',
+  arbitrary: fc.record({
+    sizes: fc.array(int(1, 40), { minLength: 1, maxLength: 3 }),
+    lr: fc.constantFrom(0.01, 0.1, 0.9, 1.5),
+    seed: fc.integer(),
+  }),
+  async check(backend, c: { sizes: number[]; lr: number; seed: number }) {
+    const params = c.sizes.map((n, i) => float32Tensor([n], c.seed + 2 * i));
+    const grads = c.sizes.map((n, i) => float32Tensor([n], c.seed + 2 * i + 1));
+    const expected = params.map((p, i) => ref.fromFlat(p.shape, Float64Array.from(p.data, (v, j) => v - c.lr * grads[i].data[j])));
+    await backend.sgd(params, grads, c.lr);
+    params.forEach((p, i) => {
+      assertFloat32(`sgd param ${i}`, p);
+      // lr*g rounds once, the subtraction once, the float32 store once.
+      const bound = Float64Array.from(expected[i].data, (v, j) => 3 * UNIT_ROUNDOFF * (Math.abs(v) + Math.abs(c.lr * grads[i].data[j])));
+      assertClose(`sgd param ${i}`, p, expected[i], bound);
+    });
+  },
+});

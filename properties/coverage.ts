@@ -1,0 +1,64 @@
+/**
+ * What the generators actually produce: the option combinations a run of the suite covers, so a gap
+ * is visible (and, in properties/tests/coverage.test.ts, a failure).
+ */
+import fc from 'fast-check';
+import * as ref from '../reference/index';
+import type { Conv2dCase } from './arbitraries/conv2dCase';
+import type { Pool2dCase } from './arbitraries/pool2dCase';
+
+function paddingForm(p: ref.Padding2d | undefined): string {
+  if (p === undefined || typeof p === 'number') return 'number';
+  return Array.isArray(p) ? 'pair' : 'sides';
+}
+
+/** The labels a conv2d case counts under (a case has several). */
+export function conv2dLabels(c: Conv2dCase): string[] {
+  const g = ref.resolveConv2d('coverage', c.xShape, c.weightShape, null, c.options);
+  const asymmetric = g.padTop !== g.padBottom || g.padLeft !== g.padRight;
+  const strided = g.strideH > 1 || g.strideW > 1;
+  const dilated = g.dilationH > 1 || g.dilationW > 1;
+  const padded = g.padTop + g.padBottom + g.padLeft + g.padRight > 0;
+  const labels = [`padding form ${paddingForm(c.options.padding)}`, c.hasBias ? 'bias' : 'no bias'];
+  if (strided && asymmetric) labels.push('stride > 1 with asymmetric padding');
+  if (dilated && padded) labels.push('dilation with padding');
+  if (g.strideH !== g.strideW) labels.push('stride differs between axes');
+  if (g.groups > 1) labels.push('groups > 1');
+  if (g.inW % 2 === 1) labels.push('odd width');
+  if (g.inW % 4 !== 0) labels.push('width not a multiple of 4');
+  if ([g.batch, g.inChannels, g.inH, g.inW, g.outChannels, g.kernelH, g.kernelW].includes(1)) labels.push('a dimension of 1');
+  if (g.inChannelsPerGroup * g.kernelH * g.kernelW > 1000) labels.push('forward sum > 1000 terms');
+  if (g.batch * g.outH * g.outW > 1000) labels.push('weight-gradient sum > 1000 terms');
+  return labels;
+}
+
+/** The labels a pooling case counts under. */
+export function pool2dLabels(c: Pool2dCase): string[] {
+  const g = ref.resolvePool2d('coverage', c.xShape, c.options, c.kind === 'max' ? ref.MAX_POOL2D_OPTIONS : ref.AVG_POOL2D_OPTIONS);
+  const padded = g.padTop + g.padBottom + g.padLeft + g.padRight > 0;
+  const labels = [`${c.kind} pool`, `padding form ${paddingForm(c.options.padding)}`];
+  if (c.options.stride === undefined) labels.push('stride defaults to the window');
+  if (g.strideH < g.kernelH || g.strideW < g.kernelW) labels.push('overlapping windows');
+  if (g.ceilMode) labels.push('ceilMode');
+  if (g.ceilMode && (g.outH - 1) * g.strideH + g.kernelH > g.inH + g.padTop + g.padBottom) labels.push('ceilMode window past the padding');
+  if (c.kind === 'avg' && padded) labels.push(c.options.countIncludePad === false ? 'avg: padding not counted' : 'avg: padding counted');
+  if (c.kind === 'max' && (g.dilationH > 1 || g.dilationW > 1)) labels.push('max: dilation');
+  if (g.padTop !== g.padBottom || g.padLeft !== g.padRight) labels.push('asymmetric padding');
+  if (g.inW % 4 !== 0) labels.push('width not a multiple of 4');
+  return labels;
+}
+
+/** How many of `numRuns` cases drawn with `seed` carry each label (the draw fast-check makes with that seed). */
+export function labelCounts<T>(arbitrary: fc.Arbitrary<T>, labels: (value: T) => string[], seed: number, numRuns: number): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const value of fc.sample(arbitrary, { seed, numRuns })) {
+    for (const label of labels(value)) counts.set(label, (counts.get(label) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** A terminal table of label shares. */
+export function formatCoverage(title: string, counts: Map<string, number>, numRuns: number): string {
+  const rows = [...counts].sort((a, b) => b[1] - a[1]).map(([label, n]) => `  ${label.padEnd(40)} ${String(n).padStart(4)}  ${((100 * n) / numRuns).toFixed(0).padStart(3)}%`);
+  return [`${title} (${numRuns} cases)`, ...rows].join('\n');
+}

@@ -1,0 +1,29 @@
+/**
+ * The suite's settings from the environment, so any failure can be replayed from the command line:
+ *
+ * - FC_SEED: fast-check seed (default the fixed CI seed; with FC_FUZZ a fresh one, printed)
+ * - FC_PATH: replay path of a failure (with FC_PROPERTY and FC_SEED, as the failure message prints)
+ * - FC_PROPERTY: comma-separated property ids to run
+ * - FC_BACKENDS: comma-separated backends to run the suite on (default every available one)
+ * - FC_NUM_RUNS: cases per property (default per backend, see `numRunsFor`)
+ * - FC_FUZZ=1: fresh seed and ten times the cases (`npm run test:fuzz`)
+ * - FC_RECORD=0: do not store new counterexamples under fixtures/regressions/
+ */
+import { DEFAULT_SEED } from './suite';
+
+const env = process.env;
+const list = (value: string | undefined) => (value ? value.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
+
+export const FUZZ = env.FC_FUZZ === '1';
+export const SEED = env.FC_SEED !== undefined ? Number(env.FC_SEED) : FUZZ ? Math.floor(Math.random() * 2 ** 31) : DEFAULT_SEED;
+export const PATH = env.FC_PATH || undefined;
+export const ONLY_PROPERTIES = list(env.FC_PROPERTY);
+export const ONLY_BACKENDS = list(env.FC_BACKENDS);
+export const RECORD = env.FC_RECORD !== '0';
+
+/** Cases per property: GL compiles each new shape (~0.2 s), so it gets fewer; fuzzing gets ten times more. */
+export function numRunsFor(backend: string): number {
+  if (env.FC_NUM_RUNS) return Number(env.FC_NUM_RUNS);
+  const base = backend === 'headlessgl' || backend === 'webgpu' ? 10 : backend === 'reference' ? 40 : 20;
+  return FUZZ ? base * 10 : base;
+}

@@ -1,0 +1,29 @@
+// The property suite on every backend that runs here: the reference (laws and contracts) and each
+// gpu.js backend (everything, kernel-equals-reference included). Backends named in REQUIRE_BACKENDS
+// must run: CI sets cpu,webasm,headlessgl, so a missing GL build fails instead of being skipped.
+import { afterAll, describe, expect, it } from 'vitest';
+import { createBackend, type GpuJsBackend } from '../../kernels/index';
+import { EXPECTED_KERNEL_CLASS } from '../../kernels/gpujs/runtime';
+import { createReferenceBackend } from '../../kernels/referenceBackend';
+import { kernelBackends } from '../backends';
+import { ONLY_BACKENDS } from '../settings';
+import { describePropertySuite } from '../vitestSuite';
+
+const selected = (name: string) => ONLY_BACKENDS === undefined || ONLY_BACKENDS.includes(name);
+
+if (selected('reference')) describePropertySuite('reference', createReferenceBackend);
+
+for (const status of kernelBackends().filter((s) => selected(s.name))) {
+  describe.runIf(status.available || status.required)(`${status.name}`, () => {
+    it('starts here', () => {
+      expect(status.available, status.reason).toBe(true);
+    });
+    if (!status.available) return;
+    let backend: GpuJsBackend | undefined;
+    describePropertySuite(status.name, () => (backend = createBackend(status.name) as GpuJsBackend));
+    afterAll(() => {
+      // No silent fallback: every compiled kernel ran on the gpu.js backend asked for.
+      expect([...(backend?.executedKernelClasses() ?? [])]).toEqual([EXPECTED_KERNEL_CLASS[status.name as keyof typeof EXPECTED_KERNEL_CLASS]]);
+    });
+  });
+}

@@ -31,6 +31,14 @@ function windowAt(g: Pool2dGeometry, i: number, j: number, countIncludePad: bool
   return { rowStart, rowEnd, colStart, colEnd, divisor: countIncludePad ? paddedCount : realCount };
 }
 
+/** Validates a avgPool2dBackward call: the forward's checks, then dy against the forward's output shape. */
+export function checkAvgPool2dBackward(dy: Tensor, x: Tensor, options: AvgPool2dOptions): Pool2dGeometry {
+  const g = checkAvgPool2d('avgPool2dBackward', x, options);
+  assertTensor('avgPool2dBackward', 'dy', dy, 4, '[N, C, outH, outW]');
+  assertGradientShape('avgPool2dBackward', dy.shape, [g.batch, g.channels, g.outH, g.outW]);
+  return g;
+}
+
 /** Validates the input and options; shared with every kernel backend. */
 export function checkAvgPool2d(op: string, x: Tensor, options: AvgPool2dOptions): Pool2dGeometry {
   assertTensor(op, 'x', x, 4, '[N, C, H, W]');
@@ -67,9 +75,7 @@ export function avgPool2d(x: Tensor, options: AvgPool2dOptions): Tensor {
 /** Backward pass of {@link avgPool2d}: each output's gradient, divided by its divisor, goes to every
  * real input cell of its window. */
 export function avgPool2dBackward(dy: Tensor, x: Tensor, options: AvgPool2dOptions): { readonly dx: Tensor } {
-  const g = checkAvgPool2d('avgPool2dBackward', x, options);
-  assertTensor('avgPool2dBackward', 'dy', dy, 4, '[N, C, outH, outW]');
-  assertGradientShape('avgPool2dBackward', dy.shape, [g.batch, g.channels, g.outH, g.outW]);
+  const g = checkAvgPool2dBackward(dy, x, options);
   const countIncludePad = options.countIncludePad ?? true;
   const dx = zeros(x.shape);
   for (let plane = 0; plane < g.batch * g.channels; plane++) {

@@ -21,6 +21,14 @@ export function checkConv2d(op: string, x: Tensor, weight: Tensor, bias: Tensor 
   return resolveConv2d(op, x.shape, weight.shape, bias === null ? null : bias.shape, options);
 }
 
+/** Validates a conv2dBackward call: the forward's checks, then dy against the forward's output shape. */
+export function checkConv2dBackward(dy: Tensor, x: Tensor, weight: Tensor, options: Conv2dOptions): Conv2dGeometry {
+  const g = checkConv2d('conv2dBackward', x, weight, null, options);
+  assertTensor('conv2dBackward', 'dy', dy, 4, '[N, Cout, outH, outW]');
+  assertGradientShape('conv2dBackward', dy.shape, [g.batch, g.outChannels, g.outH, g.outW]);
+  return g;
+}
+
 /**
  * 2-D cross-correlation of a batch, as PyTorch's `nn.Conv2d` computes it (deep learning's
  * "convolution"): `y[n, co, i, j] = bias[co] + sum over the group's input channels ci and taps (a, b) of
@@ -71,9 +79,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, options: 
  * @param options - the forward options
  */
 export function conv2dBackward(dy: Tensor, x: Tensor, weight: Tensor, options: Conv2dOptions = {}): Conv2dGradients {
-  const g = checkConv2d('conv2dBackward', x, weight, null, options);
-  assertTensor('conv2dBackward', 'dy', dy, 4, '[N, Cout, outH, outW]');
-  assertGradientShape('conv2dBackward', dy.shape, [g.batch, g.outChannels, g.outH, g.outW]);
+  const g = checkConv2dBackward(dy, x, weight, options);
   const dx = zeros(x.shape);
   const dw = zeros(weight.shape);
   const db = zeros([g.outChannels]);

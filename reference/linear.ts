@@ -51,13 +51,18 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
   return y;
 }
 
-/** Backward pass of {@link linear}: `dx = dy weight`, `dw = dyᵀ x`, `db = sum of dy over the batch`. */
-export function linearBackward(dy: Tensor, x: Tensor, weight: Tensor): LinearGradients {
+/** Validates a linearBackward call: the forward's checks, then dy `[N, outFeatures]`. */
+export function checkLinearBackward(dy: Tensor, x: Tensor, weight: Tensor): void {
   checkLinear('linearBackward', x, weight, null);
   assertTensor('linearBackward', 'dy', dy, 2, '[N, outFeatures]');
+  assertGradientShape('linearBackward', dy.shape, [x.shape[0], weight.shape[0]]);
+}
+
+/** Backward pass of {@link linear}: `dx = dy weight`, `dw = dyᵀ x`, `db = sum of dy over the batch`. */
+export function linearBackward(dy: Tensor, x: Tensor, weight: Tensor): LinearGradients {
+  checkLinearBackward(dy, x, weight);
   const [batch, inFeatures] = x.shape;
   const outFeatures = weight.shape[0];
-  assertGradientShape('linearBackward', dy.shape, [batch, outFeatures]);
   const dx = zeros(x.shape);
   const dw = zeros(weight.shape);
   const db = zeros([outFeatures]);

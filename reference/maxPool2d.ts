@@ -39,6 +39,14 @@ function selectWinners(x: Tensor, g: Pool2dGeometry): Int32Array {
   return winners;
 }
 
+/** Validates a maxPool2dBackward call: the forward's checks, then dy against the forward's output shape. */
+export function checkMaxPool2dBackward(dy: Tensor, x: Tensor, options: MaxPool2dOptions): Pool2dGeometry {
+  const g = checkMaxPool2d('maxPool2dBackward', x, options);
+  assertTensor('maxPool2dBackward', 'dy', dy, 4, '[N, C, outH, outW]');
+  assertGradientShape('maxPool2dBackward', dy.shape, [g.batch, g.channels, g.outH, g.outW]);
+  return g;
+}
+
 /** Validates the input and options; shared with every kernel backend. */
 export function checkMaxPool2d(op: string, x: Tensor, options: MaxPool2dOptions): Pool2dGeometry {
   assertTensor(op, 'x', x, 4, '[N, C, H, W]');
@@ -66,9 +74,7 @@ export function maxPool2d(x: Tensor, options: MaxPool2dOptions): Tensor {
  * selected (the first maximum in row-major order, as PyTorch); overlapping windows add up.
  */
 export function maxPool2dBackward(dy: Tensor, x: Tensor, options: MaxPool2dOptions): { readonly dx: Tensor } {
-  const g = checkMaxPool2d('maxPool2dBackward', x, options);
-  assertTensor('maxPool2dBackward', 'dy', dy, 4, '[N, C, outH, outW]');
-  assertGradientShape('maxPool2dBackward', dy.shape, [g.batch, g.channels, g.outH, g.outW]);
+  const g = checkMaxPool2dBackward(dy, x, options);
   const winners = selectWinners(x, g);
   const dx = zeros(x.shape);
   for (let k = 0; k < winners.length; k++) if (winners[k] !== -1) dx.data[winners[k]] += dy.data[k];

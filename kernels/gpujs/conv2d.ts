@@ -4,9 +4,8 @@
  * `floor((i + 0.5) / n)`, which stays exact in float32 index arithmetic (GL, webasm) where
  * `floor(i / n)` can land just below an integer.
  */
-import { assertTensor, type Conv2dGeometry, type Conv2dOptions, type Conv2dGradients, type Tensor } from '../../reference/index';
-import { checkConv2d } from '../../reference/conv2d';
-import { assertGradientShape } from '../../reference/shape';
+import { type Conv2dGeometry, type Conv2dOptions, type Conv2dGradients, type Tensor } from '../../reference/index';
+import { checkConv2d, checkConv2dBackward } from '../../reference/conv2d';
 import type { GpuJsRuntime, KernelSpec } from './runtime';
 import { asFloat32, geometryKey } from './tensors';
 
@@ -132,9 +131,7 @@ export async function conv2d(rt: GpuJsRuntime, x: Tensor, weight: Tensor, bias: 
 }
 
 export async function conv2dBackward(rt: GpuJsRuntime, dy: Tensor, x: Tensor, weight: Tensor, options: Conv2dOptions = {}): Promise<Conv2dGradients> {
-  const g = checkConv2d('conv2dBackward', x, weight, null, options);
-  assertTensor('conv2dBackward', 'dy', dy, 4, '[N, Cout, outH, outW]');
-  assertGradientShape('conv2dBackward', dy.shape, [g.batch, g.outChannels, g.outH, g.outW]);
+  const g = checkConv2dBackward(dy, x, weight, options);
   const dy32 = asFloat32(dy);
   const [dx, dw, db] = await Promise.all([
     rt.run(spec('conv2d.dx', conv2dInputGradKernel, x.data.length, g), [dy32, asFloat32(weight)]),

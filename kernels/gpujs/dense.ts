@@ -2,11 +2,10 @@
  * matmul, linear (forward and backward) and sgd as gpu.js kernels, one thread per output element,
  * every inner length a compiled-in constant.
  */
-import { assertTensor, type LinearGradients, type Tensor } from '../../reference/index';
-import { checkLinear } from '../../reference/linear';
+import { type LinearGradients, type Tensor } from '../../reference/index';
+import { checkLinear, checkLinearBackward } from '../../reference/linear';
 import { checkMatmul } from '../../reference/matmul';
 import { checkSgd } from '../../reference/sgd';
-import { assertGradientShape } from '../../reference/shape';
 import type { GpuJsRuntime } from './runtime';
 import { asFloat32 } from './tensors';
 
@@ -82,11 +81,9 @@ export async function linear(rt: GpuJsRuntime, x: Tensor, weight: Tensor, bias: 
 }
 
 export async function linearBackward(rt: GpuJsRuntime, dy: Tensor, x: Tensor, weight: Tensor): Promise<LinearGradients> {
-  checkLinear('linearBackward', x, weight, null);
-  assertTensor('linearBackward', 'dy', dy, 2, '[N, outFeatures]');
+  checkLinearBackward(dy, x, weight);
   const [batch, inF] = x.shape;
   const outF = weight.shape[0];
-  assertGradientShape('linearBackward', dy.shape, [batch, outF]);
   const constants = { batch, inF, outF };
   const key = `${batch} ${inF} ${outF}`;
   const dy32 = asFloat32(dy);

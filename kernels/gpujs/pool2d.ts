@@ -3,10 +3,9 @@
  * Same rules as the reference: the first maximum of a window wins, padding never does; average
  * windows are clipped to the padded input, then to the input, and divided by the first or second size.
  */
-import { assertTensor, type AvgPool2dOptions, type MaxPool2dOptions, type Pool2dGeometry, type Tensor } from '../../reference/index';
-import { checkAvgPool2d } from '../../reference/avgPool2d';
-import { checkMaxPool2d } from '../../reference/maxPool2d';
-import { assertGradientShape } from '../../reference/shape';
+import { type AvgPool2dOptions, type MaxPool2dOptions, type Pool2dGeometry, type Tensor } from '../../reference/index';
+import { checkAvgPool2d, checkAvgPool2dBackward } from '../../reference/avgPool2d';
+import { checkMaxPool2d, checkMaxPool2dBackward } from '../../reference/maxPool2d';
 import type { GpuJsRuntime, KernelSpec } from './runtime';
 import { asFloat32, geometryKey } from './tensors';
 
@@ -161,11 +160,6 @@ function spec(name: string, source: KernelSpec['source'], outputLength: number, 
   return { key: `${name} ${geometryKey(g)} ${countIncludePad}`, source, outputLength, constants: constantsOf(g, countIncludePad) };
 }
 
-function checkDy(op: string, dy: Tensor, g: Pool2dGeometry): void {
-  assertTensor(op, 'dy', dy, 4, '[N, C, outH, outW]');
-  assertGradientShape(op, dy.shape, [g.batch, g.channels, g.outH, g.outW]);
-}
-
 export async function maxPool2d(rt: GpuJsRuntime, x: Tensor, options: MaxPool2dOptions): Promise<Tensor> {
   const g = checkMaxPool2d('maxPool2d', x, options);
   const shape = [g.batch, g.channels, g.outH, g.outW];
@@ -173,8 +167,7 @@ export async function maxPool2d(rt: GpuJsRuntime, x: Tensor, options: MaxPool2dO
 }
 
 export async function maxPool2dBackward(rt: GpuJsRuntime, dy: Tensor, x: Tensor, options: MaxPool2dOptions): Promise<{ dx: Tensor }> {
-  const g = checkMaxPool2d('maxPool2dBackward', x, options);
-  checkDy('maxPool2dBackward', dy, g);
+  const g = checkMaxPool2dBackward(dy, x, options);
   const data = await rt.run(spec('maxPool2d.dx', maxPoolBackwardKernel, x.data.length, g), [asFloat32(dy), asFloat32(x)]);
   return { dx: { shape: [...x.shape], data } };
 }
@@ -187,8 +180,7 @@ export async function avgPool2d(rt: GpuJsRuntime, x: Tensor, options: AvgPool2dO
 }
 
 export async function avgPool2dBackward(rt: GpuJsRuntime, dy: Tensor, x: Tensor, options: AvgPool2dOptions): Promise<{ dx: Tensor }> {
-  const g = checkAvgPool2d('avgPool2dBackward', x, options);
-  checkDy('avgPool2dBackward', dy, g);
+  const g = checkAvgPool2dBackward(dy, x, options);
   const include = options.countIncludePad ?? true;
   const data = await rt.run(spec('avgPool2d.dx', avgPoolBackwardKernel, x.data.length, g, include), [asFloat32(dy)]);
   return { dx: { shape: [...x.shape], data } };

@@ -6,7 +6,8 @@ import {
   tensor, toNested, zeros, type Tensor,
 } from '../index';
 import { LENET, layerName, parameterCount } from '../../fixtures/lenet/architecture';
-import { forwardLayers, initParameters } from '../../fixtures/lenet/referenceModel';
+import { forward, initParameters } from '../../fixtures/lenet/model';
+import { createReferenceBackend } from '../../kernels/referenceBackend';
 
 /** The chapter's 6x8 image: ones, with columns 2..5 black. */
 function edgeImage(): Tensor {
@@ -172,10 +173,10 @@ describe('6.5 pooling', () => {
 });
 
 describe('6.6 LeNet', () => {
-  it('layer output shapes for a 1x1x28x28 input match the chapter', () => {
+  it('layer output shapes for a 1x1x28x28 input match the chapter', async () => {
     const random = createRandom(0);
     const X = fromFlat([1, 1, 28, 28], Array.from({ length: 784 }, () => random.uniform()));
-    const printed = forwardLayers(X, initParameters(random)).map(
+    const printed = (await forward(createReferenceBackend(), X, initParameters(random))).map(
       (output, k) => `${layerName(LENET[k])} output shape: [${output.shape.join(', ')}]`,
     );
     expect(printed).toEqual([

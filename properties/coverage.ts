@@ -13,13 +13,13 @@ function paddingForm(p: ref.Padding2d | undefined): string {
 }
 
 /** The labels a conv2d case counts under (a case has several). */
-export function conv2dLabels(c: Conv2dCase): string[] {
+export function conv2dLabels(c: Conv2dCase & { values?: string }): string[] {
   const g = ref.resolveConv2d('coverage', c.xShape, c.weightShape, null, c.options);
   const asymmetric = g.padTop !== g.padBottom || g.padLeft !== g.padRight;
   const strided = g.strideH > 1 || g.strideW > 1;
   const dilated = g.dilationH > 1 || g.dilationW > 1;
   const padded = g.padTop + g.padBottom + g.padLeft + g.padRight > 0;
-  const labels = [`padding form ${paddingForm(c.options.padding)}`, c.hasBias ? 'bias' : 'no bias'];
+  const labels = [`padding form ${paddingForm(c.options.padding)}`, c.hasBias ? 'bias' : 'no bias', `values ${c.values ?? 'uniform'}`];
   if (strided && asymmetric) labels.push('stride > 1 with asymmetric padding');
   if (dilated && padded) labels.push('dilation with padding');
   if (g.strideH !== g.strideW) labels.push('stride differs between axes');

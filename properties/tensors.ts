@@ -7,7 +7,9 @@ export type ValueKind =
   /** Small integers in [-4, 4]: sums of their products are exact in float32, so checks can be exact. */
   | 'integer'
   /** Distinct values at least 1/64 apart, shuffled: no ties or kinks for max pooling and relu. */
-  | 'distinct';
+  | 'distinct'
+  /** Random signs and magnitudes over 2^-6 .. 2^10: sums cancel, so |sum| << sum|terms|. */
+  | 'cancelling';
 
 /** A float64 tensor whose values are a pure function of (shape, seed, kind). */
 export function seededTensor(shape: readonly number[], seed: number, kind: ValueKind = 'uniform'): Tensor {
@@ -21,7 +23,12 @@ export function seededTensor(shape: readonly number[], seed: number, kind: Value
     }
     return fromFlat(shape, values);
   }
-  const draw = kind === 'integer' ? () => random.integer(9) - 4 : () => random.uniformIn(-1, 1);
+  const draws: Record<Exclude<ValueKind, 'distinct'>, () => number> = {
+    uniform: () => random.uniformIn(-1, 1),
+    integer: () => random.integer(9) - 4,
+    cancelling: () => (random.integer(2) * 2 - 1) * 2 ** (random.integer(17) - 6) * (1 + random.uniform()),
+  };
+  const draw = draws[kind];
   return fromFlat(shape, Array.from({ length: size }, draw));
 }
 

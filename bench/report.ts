@@ -1,0 +1,110 @@
+/** The bench's outputs: a terminal table, the JSON record, an SVG chart, and the comparison with an earlier run. */
+import type { MachineLimit } from './machineLimit';
+
+export interface BenchResult {
+  readonly backend: string;
+  readonly shape: string;
+  readonly op: string;
+  readonly description: string;
+  readonly unit: 'flop' | 'element';
+  readonly work: number;
+  /** 'ok', or 'WRONG' (not timed) when the result broke the error model, or 'error: ...'. */
+  readonly status: string;
+  /** Worst |kernel - reference| / bound of the correctness check (<= 1 passes). */
+  readonly errorRatio: number;
+  /** First call: compilation plus one run. */
+  readonly firstCallMs?: number;
+  readonly medianMs?: number;
+  readonly p99Ms?: number;
+  /** Relative margin of error of the mean latency, percent (tinybench). */
+  readonly rmePercent?: number;
+  readonly samples?: number;
+  /** GFLOP/s for 'flop' work, million elements/s for 'element' work (at the median latency). */
+  readonly throughput?: number;
+  readonly speedupOverReference?: number;
+  /** Throughput / the measured all-core wasm SIMD limit (flop work only). */
+  readonly shareOfLimit?: number;
+  /** Inputs and outputs cross to and from the backend on every call (no device-resident path yet). */
+  readonly readback: 'every call';
+}
+
+export interface BenchReport {
+  readonly date: string;
+  readonly machine: { cpu: string; cores: number; memoryGiB: number; platform: string; node: string };
+  readonly versions: { gpujs: string; tinybench: string };
+  readonly limit: MachineLimit;
+  readonly backends: { name: string; available: boolean; reason?: string; precision: string }[];
+  readonly options: Record<string, unknown>;
+  readonly results: BenchResult[];
+}
+
+const unitOf = (r: BenchResult) => (r.unit === 'flop' ? 'GFLOP/s' : 'Melem/s');
+const fmt = (v: number | undefined, digits = 2) => (v === undefined ? '-' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(digits));
+
+export function formatTable(report: BenchReport): string {
+  const header = ['shape', 'op', 'backend', 'throughput', 'median ms', 'p99 ms', '±%', 'first ms', 'x ref', '% limit', 'check'];
+  const rows = report.results.map((r) => [
+    r.shape, r.op, r.backend, r.throughput === undefined ? '-' : `${fmt(r.throughput)} ${unitOf(r)}`, fmt(r.medianMs), fmt(r.p99Ms), fmt(r.rmePercent, 1),
+    fmt(r.firstCallMs, 0), r.speedupOverReference === undefined ? '-' : `${fmt(r.speedupOverReference)}x`,
+    r.shareOfLimit === undefined ? '-' : `${(100 * r.shareOfLimit).toFixed(1)}%`, r.status === 'ok' ? `ok (${r.errorRatio.toFixed(2)})` : r.status,
+  ]);
+  const widths = header.map((h, k) => Math.max(h.length, ...rows.map((row) => row[k].length)));
+  const line = (cells: string[]) => cells.map((c, k) => (k < 3 ? c.padEnd(widths[k]) : c.padStart(widths[k]))).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/** Grouped horizontal bars, log scale: GFLOP/s (or Melem/s) per operation and backend. */
+export function formatSvg(report: BenchReport): string {
+  const timed = report.results.filter((r) => r.throughput !== undefined && r.throughput > 0);
+  const groups = [...new Set(timed.map((r) => `${r.shape} ${r.op}`))];
+  const backends = [...new Set(timed.map((r) => r.backend))];
+  const colors = ['#7f7f7f', '#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd'];
+  const barH = 11;
+  const groupH = backends.length * barH + 10;
+  const left = 230;
+  const plotW = 480;
+  const top = 60;
+  const height = top + groups.length * groupH + 50;
+  const values = timed.map((r) => r.throughput as number);
+  const lo = 10 ** Math.floor(Math.log10(Math.min(...values, 1)));
+  const hi = 10 ** Math.ceil(Math.log10(Math.max(...values, report.limit.allCores)));
+  const xOf = (v: number) => left + (Math.log10(v / lo) / Math.log10(hi / lo)) * plotW;
+  const parts: string[] = [];
+  for (let d = lo; d <= hi; d *= 10) parts.push(`<line x1="${xOf(d)}" x2="${xOf(d)}" y1="${top - 5}" y2="${height - 40}" stroke="#ddd"/><text x="${xOf(d)}" y="${height - 26}" text-anchor="middle">${d}</text>`);
+  const limitX = xOf(report.limit.allCores);
+  parts.push(`<line x1="${limitX}" x2="${limitX}" y1="${top - 5}" y2="${height - 40}" stroke="#d62728" stroke-dasharray="4 3"/><text x="${limitX}" y="${top - 10}" text-anchor="middle" fill="#d62728">measured limit ${report.limit.allCores.toFixed(0)} GFLOP/s</text>`);
+  groups.forEach((g, gi) => {
+    const y0 = top + gi * groupH;
+    parts.push(`<text x="${left - 8}" y="${y0 + (backends.length * barH) / 2 + 4}" text-anchor="end">${g}</text>`);
+    backends.forEach((b, bi) => {
+      const r = timed.find((t) => `${t.shape} ${t.op}` === g && t.backend === b);
+      if (!r) return;
+      const y = y0 + bi * barH;
+      parts.push(`<rect x="${left}" y="${y}" width="${Math.max(1, xOf(r.throughput as number) - left)}" height="${barH - 2}" fill="${colors[bi % colors.length]}"><title>${b}: ${fmt(r.throughput)} ${unitOf(r)}</title></rect>`);
+    });
+  });
+  const legend = backends.map((b, bi) => `<rect x="${left + bi * 110}" y="30" width="10" height="10" fill="${colors[bi % colors.length]}"/><text x="${left + bi * 110 + 14}" y="39">${b}</text>`).join('');
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${left + plotW + 40}" height="${height}" font-family="sans-serif" font-size="11">
+<rect width="100%" height="100%" fill="white"/>
+<text x="10" y="18" font-size="13">Kernel throughput, GFLOP/s (pools: million elements/s), log scale — ${report.machine.cpu}, ${report.date.slice(0, 10)}</text>
+${legend}
+${parts.join('\n')}
+<text x="${left + plotW / 2}" y="${height - 8}" text-anchor="middle">throughput (higher is better)</text>
+</svg>
+`;
+}
+
+/** Each figure's ratio to an earlier run, flagged where it moved beyond the noise both runs measured. */
+export function formatComparison(current: BenchReport, earlier: BenchReport): string {
+  const lines = ['shape  op  backend: now / before = ratio (noise)'];
+  for (const r of current.results) {
+    const old = earlier.results.find((o) => o.backend === r.backend && o.shape === r.shape && o.op === r.op);
+    if (!old?.throughput || !r.throughput) continue;
+    const ratio = r.throughput / old.throughput;
+    // Two runs' margins of error at ~95%, plus 5% for machine drift between runs.
+    const noise = ((r.rmePercent ?? 0) + (old.rmePercent ?? 0)) / 100 + 0.05;
+    const flag = ratio < 1 - noise ? '  REGRESSION' : ratio > 1 + noise ? '  faster' : '';
+    lines.push(`${r.shape}  ${r.op}  ${r.backend}: ${fmt(r.throughput)} / ${fmt(old.throughput)} = ${ratio.toFixed(2)} (±${(100 * noise).toFixed(0)}%)${flag}`);
+  }
+  return lines.join('\n');
+}

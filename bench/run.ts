@@ -1,0 +1,134 @@
+/**
+ * `npm run bench`: every operation on named shapes, on every available backend plus the reference,
+ * checked against the reference before it is timed. `--help` lists the options; the README explains
+ * how to read the table, the JSON and the chart.
+ */
+import { mkdirSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Bench } from 'tinybench';
+import { availableBackends, createBackend, type Backend, type BackendName } from '../kernels/index';
+import { benchCases, type BenchCase } from './cases';
+import { measureMachineLimit } from './machineLimit';
+import { formatComparison, formatSvg, formatTable, type BenchReport, type BenchResult } from './report';
+
+const HELP = `npm run bench -- [options]
+
+  --quick            the LeNet shapes and the training step only, shorter timing (a few minutes)
+  --op LIST          only these operations (comma-separated, e.g. conv2d,conv2dBackward)
+  --backend LIST     only these backends (reference is always the baseline unless listed out)
+  --shape LIST       only these shapes (e.g. lenet-conv2,conv3x3)
+  --time MS          timing budget per figure (default 1000, --quick 300)
+  --compare FILE     ratio of every figure to an earlier result JSON, regressions flagged
+  --out DIR          where the JSON and SVG go (default bench/results)
+GL needs a display: xvfb-run -a npm run bench`;
+
+const list = (v: string | undefined) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
+const readJson = (file: string) => JSON.parse(readFileSync(file, 'utf8'));
+
+export async function timeCase(backend: Backend, c: BenchCase, timeMs: number): Promise<Omit<BenchResult, 'speedupOverReference' | 'shareOfLimit'>> {
+  const base = { backend: backend.name, shape: c.shape, op: c.op, description: c.description, unit: c.unit, work: c.work, readback: 'every call' as const };
+  let first: unknown;
+  const t0 = performance.now();
+  try {
+    first = await c.run(backend);
+  } catch (error) {
+    return { ...base, status: `error: ${(error as Error).message.slice(0, 80)}`, errorRatio: Infinity };
+  }
+  const firstCallMs = performance.now() - t0;
+  // Correctness before timing: a wrong kernel is reported, never timed.
+  const errorRatio = backend.name === 'reference' ? 0 : await c.check(first);
+  if (!(errorRatio <= 1)) return { ...base, status: 'WRONG', errorRatio, firstCallMs };
+  const bench = new Bench({ time: timeMs, iterations: 3, warmupIterations: 2, warmupTime: 0, throws: true });
+  bench.add(c.op, () => c.run(backend));
+  await bench.run();
+  const result = bench.tasks[0].result;
+  if (result.state !== 'completed') return { ...base, status: `error: timing ${result.state}`, errorRatio, firstCallMs };
+  const medianMs = result.latency.p50;
+  const perSecond = c.work / (medianMs / 1000);
+  return {
+    ...base, status: 'ok', errorRatio, firstCallMs, medianMs, p99Ms: result.latency.p99, rmePercent: result.latency.rme, samples: result.latency.samplesCount,
+    throughput: c.unit === 'flop' ? perSecond / 1e9 : perSecond / 1e6,
+  };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false }, op: { type: 'string' }, backend: { type: 'string' }, shape: { type: 'string' },
+      time: { type: 'string' }, compare: { type: 'string' }, out: { type: 'string', default: 'bench/results' }, help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) return void console.log(HELP);
+  const timeMs = values.time ? Number(values.time) : values.quick ? 300 : 1000;
+  const [ops, shapes, backendsWanted] = [list(values.op), list(values.shape), list(values.backend)];
+  const earlier = values.compare ? (readJson(values.compare) as BenchReport) : undefined;
+
+  process.stderr.write('measuring the machine limit (wasm SIMD mul+add loop, 1 thread and all cores)...\n');
+  const limit = await measureMachineLimit();
+  console.log(`machine limit: ${limit.oneThread.toFixed(1)} GFLOP/s on 1 thread, ${limit.allCores.toFixed(1)} on ${limit.cores} cores (${limit.method})`);
+
+  const statuses = availableBackends();
+  const backendNames = statuses.filter((b) => b.available && (!backendsWanted || backendsWanted.includes(b.name))).map((b) => b.name as BackendName);
+  for (const b of statuses.filter((s) => !s.available)) console.log(`skipped ${b.name}: ${b.reason}`);
+  const cases = benchCases().filter((c) => (!values.quick || c.quick) && (!ops || ops.includes(c.op)) && (!shapes || shapes.includes(c.shape)));
+  if (cases.length === 0) throw new Error('no benchmark matches --op/--shape/--quick; run with --help for the names.');
+
+  const results: BenchResult[] = [];
+  const total = cases.length * backendNames.length;
+  let done = 0;
+  const started = performance.now();
+  for (const name of backendNames) {
+    const backend = createBackend(name);
+    for (const c of cases) {
+      done++;
+      const elapsed = (performance.now() - started) / 1000;
+      process.stderr.write(`[${done}/${total}] ${name} ${c.shape} ${c.op} (${elapsed.toFixed(0)} s elapsed)\n`);
+      const r = await timeCase(backend, c, timeMs);
+      const baseline = results.find((b) => b.backend === 'reference' && b.shape === c.shape && b.op === c.op);
+      results.push({
+        ...r,
+        speedupOverReference: baseline?.throughput && r.throughput ? r.throughput / baseline.throughput : undefined,
+        shareOfLimit: c.unit === 'flop' && r.throughput ? r.throughput / limit.allCores : undefined,
+      });
+    }
+    backend.dispose();
+  }
+
+  const gpujsVersion = readJson(join('node_modules', 'gpu.js', 'package.json')).version as string;
+  const tinybenchVersion = readJson(join('node_modules', 'tinybench', 'package.json')).version as string;
+  const report: BenchReport = {
+    date: new Date().toISOString(),
+    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: limit.cores, memoryGiB: Math.round(totalmem() / 2 ** 30), platform: `${process.platform} ${process.arch}`, node: process.version },
+    versions: { gpujs: gpujsVersion, tinybench: tinybenchVersion },
+    limit,
+    backends: statuses.map((s) => ({ ...s, precision: s.name === 'reference' ? 'float64 (JS numbers)' : 'float32 (gpu.js precision single)' })),
+    options: { quick: values.quick, ops, shapes, backends: backendsWanted, timeMs },
+    results,
+  };
+  console.log(`\n${formatTable(report)}\n`);
+  const lenetStep = results.filter((r) => r.op === 'trainStep' && r.medianMs);
+  for (const r of lenetStep) console.log(`LeNet training step on ${r.backend}: ${(256 / ((r.medianMs as number) / 1000)).toFixed(0)} examples/s`);
+  if (earlier) console.log(`\ncompared with ${values.compare}:\n${formatComparison(report, earlier)}`);
+  mkdirSync(values.out, { recursive: true });
+  const stem = join(values.out, `bench-${report.date.replace(/[:.]/g, '-')}${values.quick ? '-quick' : ''}`);
+  writeFileSync(`${stem}.json`, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(`${stem}.svg`, formatSvg(report));
+  copyFileSync(`${stem}.json`, join(values.out, 'latest.json'));
+  copyFileSync(`${stem}.svg`, join(values.out, 'latest.svg'));
+  console.log(`wrote ${stem}.json and ${stem}.svg (also latest.json / latest.svg)`);
+  const wrong = results.filter((r) => r.status !== 'ok');
+  if (wrong.length > 0) {
+    console.log(`${wrong.length} figure(s) not timed: ${wrong.map((r) => `${r.backend} ${r.shape} ${r.op}: ${r.status}`).join('; ')}`);
+    process.exitCode = 1;
+  }
+}
+
+// Run only as the script (the tests import timeCase without starting a benchmark).
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'))) {
+  main().catch((error: Error) => {
+    console.error(`bench: ${error.message}`);
+    process.exit(1);
+  });
+}

@@ -40,7 +40,10 @@ export async function timeCase(backend: Backend, c: BenchCase, timeMs: number): 
   // Correctness before timing: a wrong kernel is reported, never timed.
   const errorRatio = backend.name === 'reference' ? 0 : await c.check(first);
   if (!(errorRatio <= 1)) return { ...base, status: 'WRONG', errorRatio, firstCallMs };
-  const bench = new Bench({ time: timeMs, iterations: 3, warmupIterations: 2, warmupTime: 0, throws: true });
+  // A call of over a second (the reference on the big layers) is timed fewer times: the first call
+  // already warmed it, and five more would take minutes.
+  const slow = firstCallMs > 1000;
+  const bench = new Bench({ time: timeMs, iterations: slow ? 1 : 3, warmupIterations: slow ? 0 : 2, warmupTime: 0, throws: true });
   bench.add(c.op, () => c.run(backend));
   await bench.run();
   const result = bench.tasks[0].result;

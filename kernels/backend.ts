@@ -42,7 +42,7 @@ export interface Backend {
 }
 
 /** Names `createBackend` accepts. */
-export type BackendName = 'reference' | 'cpu' | 'webasm' | 'headlessgl' | 'webgpu';
+export type BackendName = 'reference' | 'wasm-simd' | 'cpu' | 'webasm' | 'headlessgl' | 'webgpu';
 
 /** Thrown when a backend cannot run on this machine; the message says what to install. */
 export class BackendUnavailableError extends Error {

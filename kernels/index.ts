@@ -5,16 +5,18 @@
 import { BackendUnavailableError, type Backend, type BackendName } from './backend';
 import { createGpuJsBackend } from './gpujs/index';
 import { createReferenceBackend } from './referenceBackend';
+import { createWasmSimdBackend } from './wasmSimd/index';
 
 export { BackendUnavailableError, UnsupportedOptionError, type Backend, type BackendName } from './backend';
 export type { GpuJsBackend } from './gpujs/index';
 
 /** Every backend name, in the order the suite and the bench try them. */
-export const BACKEND_NAMES: readonly BackendName[] = ['reference', 'cpu', 'webasm', 'headlessgl', 'webgpu'];
+export const BACKEND_NAMES: readonly BackendName[] = ['reference', 'wasm-simd', 'cpu', 'webasm', 'headlessgl', 'webgpu'];
 
 /** Creates a backend; throws BackendUnavailableError (with what to install) where it cannot run. */
 export function createBackend(name: BackendName): Backend {
   if (name === 'reference') return createReferenceBackend();
+  if (name === 'wasm-simd') return createWasmSimdBackend();
   if (name === 'cpu' || name === 'webasm' || name === 'headlessgl' || name === 'webgpu') return createGpuJsBackend(name);
   throw new BackendUnavailableError(String(name), `unknown backend; choose one of ${BACKEND_NAMES.join(', ')}.`);
 }

@@ -1,0 +1,86 @@
+// The data movement around the GEMMs of a convolution: im2col, its adjoint col2im, bias.
+// Pointers are byte addresses of f32 arrays in this module's memory.
+
+/**
+ * cols[(c*kh + a)*kw + b][oh*outW + ow] = x[c][oh*sh - padTop + a*dh][ow*sw - padLeft + b*dw],
+ * zero where that falls in the padding. x is one image's channel group [C, H, W].
+ */
+export function im2col(
+  x: usize, C: i32, H: i32, W: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, dh: i32, dw: i32,
+  outH: i32, outW: i32, cols: usize,
+): void {
+  const P = outH * outW;
+  for (let c = 0; c < C; c++) {
+    for (let a = 0; a < kh; a++) {
+      for (let b = 0; b < kw; b++) {
+        const row = cols + (<usize>(((c * kh + a) * kw + b) * P) << 2);
+        for (let oh = 0; oh < outH; oh++) {
+          const ih = oh * sh - padTop + a * dh;
+          const out = row + (<usize>(oh * outW) << 2);
+          if (ih < 0 || ih >= H) {
+            memory.fill(out, 0, <usize>outW << 2);
+            continue;
+          }
+          const xrow = x + (<usize>((c * H + ih) * W) << 2);
+          for (let ow = 0; ow < outW; ow++) {
+            const iw = ow * sw - padLeft + b * dw;
+            store<f32>(out + (<usize>ow << 2), iw >= 0 && iw < W ? load<f32>(xrow + (<usize>iw << 2)) : 0);
+          }
+        }
+      }
+    }
+  }
+}
+
+/** The adjoint of im2col: dx[c][ih][iw] += dcols[...] for every window position that read it. */
+export function col2im(
+  dcols: usize, C: i32, H: i32, W: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, dh: i32, dw: i32,
+  outH: i32, outW: i32, dx: usize,
+): void {
+  const P = outH * outW;
+  for (let c = 0; c < C; c++) {
+    for (let a = 0; a < kh; a++) {
+      for (let b = 0; b < kw; b++) {
+        const row = dcols + (<usize>(((c * kh + a) * kw + b) * P) << 2);
+        for (let oh = 0; oh < outH; oh++) {
+          const ih = oh * sh - padTop + a * dh;
+          if (ih < 0 || ih >= H) continue;
+          const src = row + (<usize>(oh * outW) << 2);
+          const dxrow = dx + (<usize>((c * H + ih) * W) << 2);
+          for (let ow = 0; ow < outW; ow++) {
+            const iw = ow * sw - padLeft + b * dw;
+            if (iw < 0 || iw >= W) continue;
+            const p = dxrow + (<usize>iw << 2);
+            store<f32>(p, load<f32>(p) + load<f32>(src + (<usize>ow << 2)));
+          }
+        }
+      }
+    }
+  }
+}
+
+/** y[n][o][p] += bias[o] for a [N, Cout, P] tensor (P = outH*outW, or 1 for a linear layer's [N, out]). */
+export function addBias(y: usize, N: i32, Cout: i32, P: i32, bias: usize): void {
+  for (let n = 0; n < N; n++) {
+    for (let o = 0; o < Cout; o++) {
+      const v = f32x4.splat(load<f32>(bias + (<usize>o << 2)));
+      const s = load<f32>(bias + (<usize>o << 2));
+      let p = y + (<usize>((n * Cout + o) * P) << 2);
+      const end = p + (<usize>P << 2);
+      for (; p + 16 <= end; p += 16) v128.store(p, f32x4.add(v128.load(p), v));
+      for (; p < end; p += 4) store<f32>(p, load<f32>(p) + s);
+    }
+  }
+}
+
+/** db[o] = sum over n and p of dy[n][o][p]. */
+export function sumBias(dy: usize, N: i32, Cout: i32, P: i32, db: usize): void {
+  for (let o = 0; o < Cout; o++) {
+    let sum: f32 = 0;
+    for (let n = 0; n < N; n++) {
+      const row = dy + (<usize>((n * Cout + o) * P) << 2);
+      for (let p = 0; p < P; p++) sum += load<f32>(row + (<usize>p << 2));
+    }
+    store<f32>(db + (<usize>o << 2), sum);
+  }
+}

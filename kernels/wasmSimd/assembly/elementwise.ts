@@ -1,0 +1,112 @@
+// Activations, softmax cross-entropy and the SGD update. Pointers are byte addresses of f32 arrays.
+
+@inline function at(p: usize, i: i32): usize {
+  return p + (<usize>i << 2);
+}
+
+export function sigmoidForward(x: usize, n: i32, y: usize): void {
+  for (let i = 0; i < n; i++) store<f32>(at(y, i), 1 / (1 + Mathf.exp(-load<f32>(at(x, i)))));
+}
+
+/** dx = dy * y * (1 - y), from the forward output y. */
+export function sigmoidBackward(dy: usize, y: usize, n: i32, dx: usize): void {
+  const one = f32x4.splat(1);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const yv = v128.load(at(y, i));
+    v128.store(at(dx, i), f32x4.mul(v128.load(at(dy, i)), f32x4.mul(yv, f32x4.sub(one, yv))));
+  }
+  for (; i < n; i++) {
+    const yi = load<f32>(at(y, i));
+    store<f32>(at(dx, i), load<f32>(at(dy, i)) * yi * (1 - yi));
+  }
+}
+
+export function reluForward(x: usize, n: i32, y: usize): void {
+  for (let i = 0; i < n; i++) {
+    const v = load<f32>(at(x, i));
+    store<f32>(at(y, i), v > 0 ? v : v != v ? v : 0);
+  }
+}
+
+/** dx = dy where x > 0, else 0 (PyTorch: the gradient at 0 is 0). */
+export function reluBackward(dy: usize, x: usize, n: i32, dx: usize): void {
+  for (let i = 0; i < n; i++) store<f32>(at(dx, i), load<f32>(at(x, i)) > 0 ? load<f32>(at(dy, i)) : 0);
+}
+
+/** Row-wise softmax (log = 0) or log-softmax (log = 1) of [rows, cols], max-shifted for stability. */
+export function softmaxForward(x: usize, rows: i32, cols: i32, log: i32, y: usize): void {
+  for (let r = 0; r < rows; r++) {
+    const xr = at(x, r * cols);
+    const yr = at(y, r * cols);
+    let m: f32 = -Infinity;
+    for (let c = 0; c < cols; c++) m = max(m, load<f32>(at(xr, c)));
+    let sum: f32 = 0;
+    for (let c = 0; c < cols; c++) sum += Mathf.exp(load<f32>(at(xr, c)) - m);
+    const logSum = m + Mathf.log(sum);
+    for (let c = 0; c < cols; c++) {
+      const v = load<f32>(at(xr, c));
+      store<f32>(at(yr, c), log != 0 ? v - logSum : Mathf.exp(v - m) / sum);
+    }
+  }
+}
+
+/** softmax: dx = y (dy - sum(dy y)); log-softmax: dx = dy - exp(y) sum(dy). */
+export function softmaxBackward(dy: usize, y: usize, rows: i32, cols: i32, log: i32, dx: usize): void {
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    let s: f32 = 0;
+    for (let c = 0; c < cols; c++) s += log != 0 ? load<f32>(at(dy, o + c)) : load<f32>(at(dy, o + c)) * load<f32>(at(y, o + c));
+    for (let c = 0; c < cols; c++) {
+      const g = load<f32>(at(dy, o + c));
+      const yc = load<f32>(at(y, o + c));
+      store<f32>(at(dx, o + c), log != 0 ? g - Mathf.exp(yc) * s : yc * (g - s));
+    }
+  }
+}
+
+/** Mean over rows of logsumexp(row) - row[label]; labels are i32. */
+export function crossEntropyForward(logits: usize, labels: usize, rows: i32, cols: i32): f64 {
+  let total: f64 = 0;
+  for (let r = 0; r < rows; r++) {
+    const xr = at(logits, r * cols);
+    let m: f32 = -Infinity;
+    for (let c = 0; c < cols; c++) m = max(m, load<f32>(at(xr, c)));
+    let sum: f32 = 0;
+    for (let c = 0; c < cols; c++) sum += Mathf.exp(load<f32>(at(xr, c)) - m);
+    total += <f64>(m + Mathf.log(sum) - load<f32>(at(xr, load<i32>(at(labels, r)))));
+  }
+  return total / rows;
+}
+
+/** dlogits = (softmax(logits) - onehot(labels)) / rows. */
+export function crossEntropyBackward(logits: usize, labels: usize, rows: i32, cols: i32, dlogits: usize): void {
+  softmaxForward(logits, rows, cols, 0, dlogits);
+  const scale: f32 = 1 / <f32>rows;
+  for (let r = 0; r < rows; r++) {
+    const label = load<i32>(at(labels, r));
+    for (let c = 0; c < cols; c++) {
+      const p = at(dlogits, r * cols + c);
+      store<f32>(p, (load<f32>(p) - (c == label ? 1 : 0)) * scale);
+    }
+  }
+}
+
+/** How many rows' first maximum is at their label. */
+export function correctCount(logits: usize, labels: usize, rows: i32, cols: i32): i32 {
+  let correct = 0;
+  for (let r = 0; r < rows; r++) {
+    let best = 0;
+    for (let c = 1; c < cols; c++) if (load<f32>(at(logits, r * cols + c)) > load<f32>(at(logits, r * cols + best))) best = c;
+    if (best == load<i32>(at(labels, r))) correct++;
+  }
+  return correct;
+}
+
+/** p -= lr * g. */
+export function sgdUpdate(p: usize, g: usize, n: i32, lr: f32): void {
+  const lrv = f32x4.splat(lr);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(at(p, i), f32x4.sub(v128.load(at(p, i)), f32x4.mul(lrv, v128.load(at(g, i)))));
+  for (; i < n; i++) store<f32>(at(p, i), load<f32>(at(p, i)) - lr * load<f32>(at(g, i)));
+}

@@ -1,0 +1,109 @@
+// Single-precision matrix product with WebAssembly SIMD: C[M x N] (+)= A[M x K] · B[K x N], all
+// row-major with leading dimensions in elements. A 4 x 8 register block: per k, two f32x4 loads of
+// a B row, four broadcasts of A, eight multiply-adds into eight accumulators (11 of 16 registers).
+
+@inline function block4x8(K: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  const rowA = <usize>lda << 2;
+  const rowB = <usize>ldb << 2;
+  let pa = a;
+  let pb = b;
+  for (let k = 0; k < K; k++) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    let av = f32x4.splat(load<f32>(pa));
+    c00 = f32x4.add(c00, f32x4.mul(av, b0));
+    c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    av = f32x4.splat(load<f32>(pa + rowA));
+    c10 = f32x4.add(c10, f32x4.mul(av, b0));
+    c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    av = f32x4.splat(load<f32>(pa + 2 * rowA));
+    c20 = f32x4.add(c20, f32x4.mul(av, b0));
+    c21 = f32x4.add(c21, f32x4.mul(av, b1));
+    av = f32x4.splat(load<f32>(pa + 3 * rowA));
+    c30 = f32x4.add(c30, f32x4.mul(av, b0));
+    c31 = f32x4.add(c31, f32x4.mul(av, b1));
+    pa += 4;
+    pb += rowB;
+  }
+  const rowC = <usize>ldc << 2;
+  if (accumulate) {
+    c00 = f32x4.add(c00, v128.load(c)); c01 = f32x4.add(c01, v128.load(c, 16));
+    c10 = f32x4.add(c10, v128.load(c + rowC)); c11 = f32x4.add(c11, v128.load(c + rowC, 16));
+    c20 = f32x4.add(c20, v128.load(c + 2 * rowC)); c21 = f32x4.add(c21, v128.load(c + 2 * rowC, 16));
+    c30 = f32x4.add(c30, v128.load(c + 3 * rowC)); c31 = f32x4.add(c31, v128.load(c + 3 * rowC, 16));
+  }
+  v128.store(c, c00); v128.store(c, c01, 16);
+  v128.store(c + rowC, c10); v128.store(c + rowC, c11, 16);
+  v128.store(c + 2 * rowC, c20); v128.store(c + 2 * rowC, c21, 16);
+  v128.store(c + 3 * rowC, c30); v128.store(c + 3 * rowC, c31, 16);
+}
+
+/** One row of C against 8 columns of B. */
+@inline function block1x8(K: i32, a: usize, b: usize, ldb: i32, c: usize, accumulate: bool): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0);
+  const rowB = <usize>ldb << 2;
+  let pb = b;
+  for (let k = 0; k < K; k++) {
+    const av = f32x4.splat(load<f32>(a + (<usize>k << 2)));
+    c0 = f32x4.add(c0, f32x4.mul(av, v128.load(pb)));
+    c1 = f32x4.add(c1, f32x4.mul(av, v128.load(pb, 16)));
+    pb += rowB;
+  }
+  if (accumulate) {
+    c0 = f32x4.add(c0, v128.load(c));
+    c1 = f32x4.add(c1, v128.load(c, 16));
+  }
+  v128.store(c, c0);
+  v128.store(c, c1, 16);
+}
+
+/** One element of C, scalar (the ragged right edge). */
+@inline function dot(K: i32, a: usize, b: usize, ldb: i32): f32 {
+  let sum: f32 = 0;
+  const rowB = <usize>ldb << 2;
+  let pb = b;
+  for (let k = 0; k < K; k++) {
+    sum += load<f32>(a + (<usize>k << 2)) * load<f32>(pb);
+    pb += rowB;
+  }
+  return sum;
+}
+
+export function sgemm(M: i32, N: i32, K: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: i32): void {
+  const acc = accumulate != 0;
+  const N8 = N & ~7;
+  let i = 0;
+  for (; i + 4 <= M; i += 4) {
+    const ai = a + (<usize>(i * lda) << 2);
+    const ci = c + (<usize>(i * ldc) << 2);
+    for (let j = 0; j < N8; j += 8) block4x8(K, ai, lda, b + (<usize>j << 2), ldb, ci + (<usize>j << 2), ldc, acc);
+    for (let r = 0; r < 4; r++) {
+      const ar = ai + (<usize>(r * lda) << 2);
+      const cr = ci + (<usize>(r * ldc) << 2);
+      for (let j = N8; j < N; j++) {
+        const v = dot(K, ar, b + (<usize>j << 2), ldb);
+        const p = cr + (<usize>j << 2);
+        store<f32>(p, acc ? load<f32>(p) + v : v);
+      }
+    }
+  }
+  for (; i < M; i++) {
+    const ai = a + (<usize>(i * lda) << 2);
+    const ci = c + (<usize>(i * ldc) << 2);
+    for (let j = 0; j < N8; j += 8) block1x8(K, ai, b + (<usize>j << 2), ldb, ci + (<usize>j << 2), acc);
+    for (let j = N8; j < N; j++) {
+      const v = dot(K, ai, b + (<usize>j << 2), ldb);
+      const p = ci + (<usize>j << 2);
+      store<f32>(p, acc ? load<f32>(p) + v : v);
+    }
+  }
+}
+
+/** dst[cols x rows] = src[rows x cols]ᵀ. */
+export function transpose(src: usize, rows: i32, cols: i32, dst: usize): void {
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) store<f32>(dst + (<usize>(j * rows + i) << 2), load<f32>(src + (<usize>(i * cols + j) << 2)));
+  }
+}

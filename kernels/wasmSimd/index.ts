@@ -1,7 +1,7 @@
 /**
  * The wasm-simd backend: the reference's operations as hand-written WebAssembly SIMD kernels
  * (AssemblyScript, kernels/wasmSimd/assembly/, built by `npm run build`). Convolutions and linear
- * layers are im2col + a 4x8 register-blocked f32x4 GEMM; pools, activations, softmax cross-entropy and
+ * layers are im2col + f32x4 GEMMs (4x8 register blocks; dot-product blocks for A·Bᵀ); pools, activations, softmax cross-entropy and
  * SGD are loops in the same module. Validation is the reference's own (the same errors).
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -24,7 +24,7 @@ export const WASM_SIMD_MODULE = join(dirname(fileURLToPath(import.meta.url)), '.
 type Fn = (...args: number[]) => number;
 interface Kernels {
   memory: WebAssembly.Memory;
-  sgemm: Fn; transpose: Fn; im2col: Fn; col2im: Fn; addBias: Fn; sumBias: Fn;
+  sgemm: Fn; sgemmNT: Fn; transpose: Fn; im2col: Fn; col2im: Fn; addBias: Fn; sumBias: Fn;
   maxPoolForward: Fn; maxPoolBackward: Fn; avgPoolForward: Fn; avgPoolBackward: Fn;
   sigmoidForward: Fn; sigmoidBackward: Fn; reluForward: Fn; reluBackward: Fn; softmaxForward: Fn; softmaxBackward: Fn;
   crossEntropyForward: Fn; crossEntropyBackward: Fn; correctCount: Fn; sgdUpdate: Fn;
@@ -101,21 +101,20 @@ export function createWasmSimdBackend(): Backend {
         const dw = arena.zeros(weight.data.length, 'dw');
         const db = arena.alloc(g.outChannels, 'db');
         const cols = arena.alloc(taps * P, 'the im2col buffer');
-        const colsT = arena.alloc(taps * P, 'the transposed im2col buffer');
+        const dcols = arena.alloc(taps * P, 'the column gradient buffer');
         const wT = arena.alloc(weight.data.length, 'the transposed weight');
         for (let grp = 0; grp < g.groups; grp++) k.transpose(wp + 4 * grp * og * taps, og, taps, wT + 4 * grp * og * taps);
         for (let n = 0; n < g.batch; n++) {
           for (let grp = 0; grp < g.groups; grp++) {
-            const xg = x === undefined ? 0 : xp + 4 * ((n * g.inChannels + grp * cg) * g.inH * g.inW);
+            const xg = xp + 4 * ((n * g.inChannels + grp * cg) * g.inH * g.inW);
             const dyg = dyp + 4 * ((n * g.outChannels + grp * og) * P);
             const geometry = [g.inH, g.inW, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, g.outH, g.outW] as const;
-            // dw_g += dy_g · colsᵀ
+            // dw_g += dy_g · colsᵀ (both read along rows: no transpose)
             k.im2col(xg, cg, ...geometry, cols);
-            k.transpose(cols, taps, P, colsT);
-            k.sgemm(og, taps, P, dyg, P, colsT, taps, dw + 4 * grp * og * taps, taps, 1);
+            k.sgemmNT(og, taps, P, dyg, P, cols, P, dw + 4 * grp * og * taps, taps, 1);
             // dx_g += col2im(W_gᵀ · dy_g)
-            k.sgemm(taps, P, og, wT + 4 * grp * og * taps, og, dyg, P, cols, P, 0);
-            k.col2im(cols, cg, ...geometry, dx + 4 * ((n * g.inChannels + grp * cg) * g.inH * g.inW));
+            k.sgemm(taps, P, og, wT + 4 * grp * og * taps, og, dyg, P, dcols, P, 0);
+            k.col2im(dcols, cg, ...geometry, dx + 4 * ((n * g.inChannels + grp * cg) * g.inH * g.inW));
           }
         }
         k.sumBias(dyp, g.batch, g.outChannels, P, db);
@@ -169,10 +168,8 @@ export function createWasmSimdBackend(): Backend {
       const [batch, inF] = x.shape;
       const outF = weight.shape[0];
       return scoped(arena, () => {
-        const wT = arena.alloc(inF * outF, 'the transposed weight');
-        k.transpose(arena.put(weight, 'weight'), outF, inF, wT);
         const y = arena.alloc(batch * outF, 'the output');
-        k.sgemm(batch, outF, inF, arena.put(x, 'x'), inF, wT, outF, y, outF, 0);
+        k.sgemmNT(batch, outF, inF, arena.put(x, 'x'), inF, arena.put(weight, 'weight'), inF, y, outF, 0);
         if (bias) k.addBias(y, batch, outF, 1, arena.put(bias, 'bias'));
         return arena.take(y, [batch, outF]);
       });

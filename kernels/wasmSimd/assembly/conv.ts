@@ -22,6 +22,16 @@ export function im2col(
             continue;
           }
           const xrow = x + (<usize>((c * H + ih) * W) << 2);
+          if (sw == 1) {
+            // Unit stride: one contiguous run of the input row, zeros either side of it.
+            const shift = b * dw - padLeft; // iw = ow + shift
+            const first = min(outW, max(0, -shift));
+            const last = max(first, min(outW, W - shift));
+            if (first > 0) memory.fill(out, 0, <usize>first << 2);
+            if (last > first) memory.copy(out + (<usize>first << 2), xrow + (<usize>(first + shift) << 2), <usize>(last - first) << 2);
+            if (last < outW) memory.fill(out + (<usize>last << 2), 0, <usize>(outW - last) << 2);
+            continue;
+          }
           for (let ow = 0; ow < outW; ow++) {
             const iw = ow * sw - padLeft + b * dw;
             store<f32>(out + (<usize>ow << 2), iw >= 0 && iw < W ? load<f32>(xrow + (<usize>iw << 2)) : 0);
@@ -47,6 +57,22 @@ export function col2im(
           if (ih < 0 || ih >= H) continue;
           const src = row + (<usize>(oh * outW) << 2);
           const dxrow = dx + (<usize>((c * H + ih) * W) << 2);
+          if (sw == 1) {
+            // Unit stride: add one contiguous run, four lanes at a time.
+            const shift = b * dw - padLeft;
+            const first = min(outW, max(0, -shift));
+            const last = max(first, min(outW, W - shift));
+            let ow = first;
+            for (; ow + 4 <= last; ow += 4) {
+              const q = dxrow + (<usize>(ow + shift) << 2);
+              v128.store(q, f32x4.add(v128.load(q), v128.load(src + (<usize>ow << 2))));
+            }
+            for (; ow < last; ow++) {
+              const q = dxrow + (<usize>(ow + shift) << 2);
+              store<f32>(q, load<f32>(q) + load<f32>(src + (<usize>ow << 2)));
+            }
+            continue;
+          }
           for (let ow = 0; ow < outW; ow++) {
             const iw = ow * sw - padLeft + b * dw;
             if (iw < 0 || iw >= W) continue;

@@ -107,3 +107,57 @@ export function transpose(src: usize, rows: i32, cols: i32, dst: usize): void {
     for (let j = 0; j < cols; j++) store<f32>(dst + (<usize>(j * rows + i) << 2), load<f32>(src + (<usize>(i * cols + j) << 2)));
   }
 }
+
+@inline function hsum(v: v128): f32 {
+  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
+}
+
+/**
+ * C[M x N] (+)= A[M x K] · B[N x K]ᵀ: both operands read along contiguous rows (a weight gradient
+ * dy · colsᵀ, or x · Wᵀ), so no transpose pass is needed. 4 x 2 blocks of dot products, each an
+ * f32x4 accumulator over k, summed across lanes at the end; the k tail is scalar.
+ */
+export function sgemmNT(M: i32, N: i32, K: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: i32): void {
+  const K4 = K & ~3;
+  const rowA = <usize>lda << 2;
+  const rowB = <usize>ldb << 2;
+  for (let i = 0; i < M; i += 4) {
+    const rows = min(4, M - i);
+    for (let j = 0; j < N; j += 2) {
+      const colsN = min(2, N - j);
+      const a0 = a + <usize>i * rowA;
+      const a1 = a0 + (rows > 1 ? rowA : 0);
+      const a2 = a0 + (rows > 2 ? 2 * rowA : 0);
+      const a3 = a0 + (rows > 3 ? 3 * rowA : 0);
+      const b0 = b + <usize>j * rowB;
+      const b1 = b0 + (colsN > 1 ? rowB : 0);
+      let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s10 = f32x4.splat(0), s11 = f32x4.splat(0);
+      let s20 = f32x4.splat(0), s21 = f32x4.splat(0), s30 = f32x4.splat(0), s31 = f32x4.splat(0);
+      for (let k = 0; k < K4; k += 4) {
+        const off = <usize>k << 2;
+        const vb0 = v128.load(b0 + off);
+        const vb1 = v128.load(b1 + off);
+        let va = v128.load(a0 + off);
+        s00 = f32x4.add(s00, f32x4.mul(va, vb0)); s01 = f32x4.add(s01, f32x4.mul(va, vb1));
+        va = v128.load(a1 + off);
+        s10 = f32x4.add(s10, f32x4.mul(va, vb0)); s11 = f32x4.add(s11, f32x4.mul(va, vb1));
+        va = v128.load(a2 + off);
+        s20 = f32x4.add(s20, f32x4.mul(va, vb0)); s21 = f32x4.add(s21, f32x4.mul(va, vb1));
+        va = v128.load(a3 + off);
+        s30 = f32x4.add(s30, f32x4.mul(va, vb0)); s31 = f32x4.add(s31, f32x4.mul(va, vb1));
+      }
+      // No arrays here: the module's stub runtime never frees, so kernels allocate nothing.
+      for (let r = 0; r < rows; r++) {
+        const ar = a + <usize>(i + r) * rowA;
+        for (let q = 0; q < colsN; q++) {
+          const bq = b + <usize>(j + q) * rowB;
+          const v = r == 0 ? (q == 0 ? s00 : s01) : r == 1 ? (q == 0 ? s10 : s11) : r == 2 ? (q == 0 ? s20 : s21) : q == 0 ? s30 : s31;
+          let sum = hsum(v);
+          for (let k = K4; k < K; k++) sum += load<f32>(ar + (<usize>k << 2)) * load<f32>(bq + (<usize>k << 2));
+          const p = c + (<usize>((i + r) * ldc + j + q) << 2);
+          store<f32>(p, accumulate != 0 ? load<f32>(p) + sum : sum);
+        }
+      }
+    }
+  }
+}

@@ -5,6 +5,7 @@
  * SGD are loops in the same module. Validation is the reference's own (the same errors).
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ref from '../../reference/index';
@@ -17,6 +18,7 @@ import { checkMaxPool2d, checkMaxPool2dBackward } from '../../reference/maxPool2
 import { checkSgd } from '../../reference/sgd';
 import { BackendUnavailableError, type Backend } from '../backend';
 import { Arena } from './memory';
+import { WasmThreadPool } from './threads';
 
 /** Where `npm run build` writes the module. */
 export const WASM_SIMD_MODULE = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '.cache', 'wasm-simd', 'kernels.wasm');
@@ -28,9 +30,15 @@ interface Kernels {
   maxPoolForward: Fn; maxPoolBackward: Fn; avgPoolForward: Fn; avgPoolBackward: Fn;
   sigmoidForward: Fn; sigmoidBackward: Fn; reluForward: Fn; reluBackward: Fn; softmaxForward: Fn; softmaxBackward: Fn;
   crossEntropyForward: Fn; crossEntropyBackward: Fn; correctCount: Fn; sgdUpdate: Fn;
+  conv2dForwardRange: Fn; conv2dBackwardRange: Fn; addInto: Fn;
 }
 
-function instantiate(): Kernels {
+export interface WasmSimdOptions {
+  /** Threads that split a batch (this one plus helpers). Default: WASM_SIMD_THREADS, else min(2, cores). */
+  readonly threads?: number;
+}
+
+function instantiate(): { kernels: Kernels; bytes: Uint8Array; memory: WebAssembly.Memory } {
   if (!existsSync(WASM_SIMD_MODULE)) {
     throw new BackendUnavailableError('wasm-simd', `${WASM_SIMD_MODULE} is missing. Fix: npm run build (compiles kernels/wasmSimd/assembly with AssemblyScript).`);
   }
@@ -38,92 +46,99 @@ function instantiate(): Kernels {
   if (!WebAssembly.validate(bytes)) {
     throw new BackendUnavailableError('wasm-simd', `this engine cannot compile ${WASM_SIMD_MODULE} (WebAssembly SIMD needs Node 16.4+ or a current browser).`);
   }
+  // Shared, so helper threads can run kernels on the same tensors; 4 GiB is wasm32's limit.
+  const memory = new WebAssembly.Memory({ initial: 2, maximum: 65536, shared: true });
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
-    env: { abort: () => { throw new Error('wasm-simd: a kernel aborted (an internal bug; please report the call).'); } },
+    env: { memory, abort: () => { throw new Error('wasm-simd: a kernel aborted (an internal bug; please report the call).'); } },
   });
-  return instance.exports as unknown as Kernels;
+  return { kernels: instance.exports as unknown as Kernels, bytes, memory };
 }
 
-/** Runs `body` with a fresh arena and frees it afterwards, even when the body throws. */
-function scoped<T>(arena: Arena, body: () => T): T {
-  try {
-    return body();
-  } finally {
-    arena.reset();
-  }
+function defaultThreads(): number {
+  const fromEnv = Number(process.env.WASM_SIMD_THREADS);
+  return Number.isInteger(fromEnv) && fromEnv >= 1 ? fromEnv : Math.min(2, availableParallelism());
 }
 
-export function createWasmSimdBackend(): Backend {
-  const k = instantiate();
-  const arena = new Arena(k.memory, 'wasm-simd');
-
-  /** One image's forward convolution into y (per group: im2col, then W_g · cols). */
-  function convForward(x: number, w: number, y: number, g: ref.Conv2dGeometry, cols: number): void {
-    const P = g.outH * g.outW;
-    const cg = g.inChannelsPerGroup;
-    const og = g.outChannelsPerGroup;
-    const taps = cg * g.kernelH * g.kernelW;
-    for (let n = 0; n < g.batch; n++) {
-      for (let grp = 0; grp < g.groups; grp++) {
-        const xg = x + 4 * ((n * g.inChannels + grp * cg) * g.inH * g.inW);
-        k.im2col(xg, cg, g.inH, g.inW, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, g.outH, g.outW, cols);
-        k.sgemm(og, P, taps, w + 4 * grp * og * taps, taps, cols, P, y + 4 * ((n * g.outChannels + grp * og) * P), P, 0);
+export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
+  const { kernels: k, bytes, memory } = instantiate();
+  const threads = options.threads ?? defaultThreads();
+  if (!Number.isInteger(threads) || threads < 1) throw new Error(`wasm-simd: threads must be a positive integer; got ${threads}.`);
+  const arena = new Arena(memory, 'wasm-simd');
+  const pool = new WasmThreadPool(bytes, memory, threads - 1);
+  // One operation at a time: the arena is reset when each finishes, and a threaded operation awaits
+  // its helpers, so two interleaved operations would free each other's buffers.
+  let queue: Promise<unknown> = Promise.resolve();
+  function run<T>(body: () => T | Promise<T>): Promise<T> {
+    const result = queue.then(async () => {
+      try {
+        return await body();
+      } finally {
+        arena.reset();
       }
-    }
+    });
+    queue = result.catch(() => {});
+    return result;
   }
+  /** Splits images [0, N) into one contiguous share per thread; the calling thread takes the first. */
+  async function splitBatch(N: number, job: (thread: number, n0: number, n1: number) => { fn: keyof Kernels; args: number[] }): Promise<void> {
+    const T = Math.min(threads, N);
+    const per = Math.ceil(N / T);
+    const helpers: Promise<void>[] = [];
+    for (let t = 1; t < T; t++) {
+      const { fn, args } = job(t, t * per, Math.min(N, (t + 1) * per));
+      helpers.push(pool.call(t - 1, fn, args));
+    }
+    const { fn, args } = job(0, 0, Math.min(N, per));
+    (k[fn] as Fn)(...args);
+    await Promise.all(helpers);
+  }
+  const geometryArgs = (g: ref.Conv2dGeometry) => [
+    g.inChannels, g.inH, g.inW, g.outChannels, g.groups, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, g.outH, g.outW,
+  ];
 
   return {
     name: 'wasm-simd',
     async conv2d(x, weight, bias, options = {}) {
       const g = checkConv2d('conv2d', x, weight, bias, options);
-      return scoped(arena, () => {
+      return run(async () => {
         const P = g.outH * g.outW;
         const xp = arena.put(x, 'x');
         const wp = arena.put(weight, 'weight');
         const y = arena.alloc(g.batch * g.outChannels * P, 'the output');
-        const cols = arena.alloc(g.inChannelsPerGroup * g.kernelH * g.kernelW * P, 'the im2col buffer');
-        convForward(xp, wp, y, g, cols);
+        const colsSize = g.inChannelsPerGroup * g.kernelH * g.kernelW * P;
+        const cols = Array.from({ length: Math.min(threads, g.batch) }, () => arena.alloc(colsSize, 'an im2col buffer'));
+        await splitBatch(g.batch, (t, n0, n1) => ({ fn: 'conv2dForwardRange', args: [xp, wp, y, cols[t], n0, n1, ...geometryArgs(g)] }));
         if (bias) k.addBias(y, g.batch, g.outChannels, P, arena.put(bias, 'bias'));
         return arena.take(y, [g.batch, g.outChannels, g.outH, g.outW]);
       });
     },
     async conv2dBackward(dy, x, weight, options = {}) {
       const g = checkConv2dBackward(dy, x, weight, options);
-      return scoped(arena, () => {
+      return run(async () => {
         const P = g.outH * g.outW;
-        const cg = g.inChannelsPerGroup;
         const og = g.outChannelsPerGroup;
-        const taps = cg * g.kernelH * g.kernelW;
+        const taps = g.inChannelsPerGroup * g.kernelH * g.kernelW;
+        const T = Math.min(threads, g.batch);
         const xp = arena.put(x, 'x');
         const wp = arena.put(weight, 'weight');
         const dyp = arena.put(dy, 'dy');
         const dx = arena.zeros(x.data.length, 'dx');
-        const dw = arena.zeros(weight.data.length, 'dw');
+        // Each thread accumulates its own weight gradient; they are summed at the end.
+        const dw = Array.from({ length: T }, () => arena.zeros(weight.data.length, 'a dw accumulator'));
+        const cols = Array.from({ length: T }, () => arena.alloc(taps * P, 'an im2col buffer'));
+        const dcols = Array.from({ length: T }, () => arena.alloc(taps * P, 'a column-gradient buffer'));
         const db = arena.alloc(g.outChannels, 'db');
-        const cols = arena.alloc(taps * P, 'the im2col buffer');
-        const dcols = arena.alloc(taps * P, 'the column gradient buffer');
         const wT = arena.alloc(weight.data.length, 'the transposed weight');
         for (let grp = 0; grp < g.groups; grp++) k.transpose(wp + 4 * grp * og * taps, og, taps, wT + 4 * grp * og * taps);
-        for (let n = 0; n < g.batch; n++) {
-          for (let grp = 0; grp < g.groups; grp++) {
-            const xg = xp + 4 * ((n * g.inChannels + grp * cg) * g.inH * g.inW);
-            const dyg = dyp + 4 * ((n * g.outChannels + grp * og) * P);
-            const geometry = [g.inH, g.inW, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, g.outH, g.outW] as const;
-            // dw_g += dy_g · colsᵀ (both read along rows: no transpose)
-            k.im2col(xg, cg, ...geometry, cols);
-            k.sgemmNT(og, taps, P, dyg, P, cols, P, dw + 4 * grp * og * taps, taps, 1);
-            // dx_g += col2im(W_gᵀ · dy_g)
-            k.sgemm(taps, P, og, wT + 4 * grp * og * taps, og, dyg, P, dcols, P, 0);
-            k.col2im(dcols, cg, ...geometry, dx + 4 * ((n * g.inChannels + grp * cg) * g.inH * g.inW));
-          }
-        }
+        await splitBatch(g.batch, (t, n0, n1) => ({ fn: 'conv2dBackwardRange', args: [xp, wT, dyp, dx, dw[t], cols[t], dcols[t], n0, n1, ...geometryArgs(g)] }));
+        for (let t = 1; t < T; t++) k.addInto(dw[0], dw[t], weight.data.length);
         k.sumBias(dyp, g.batch, g.outChannels, P, db);
-        return { dx: arena.take(dx, x.shape), dw: arena.take(dw, weight.shape), db: arena.take(db, [g.outChannels]) };
+        return { dx: arena.take(dx, x.shape), dw: arena.take(dw[0], weight.shape), db: arena.take(db, [g.outChannels]) };
       });
     },
     async maxPool2d(x, options) {
       const g = checkMaxPool2d('maxPool2d', x, options);
-      return scoped(arena, () => {
+      return run(() => {
         const y = arena.alloc(g.batch * g.channels * g.outH * g.outW, 'the output');
         k.maxPoolForward(arena.put(x, 'x'), g.batch * g.channels, g.inH, g.inW, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, g.outH, g.outW, y);
         return arena.take(y, [g.batch, g.channels, g.outH, g.outW]);
@@ -131,7 +146,7 @@ export function createWasmSimdBackend(): Backend {
     },
     async maxPool2dBackward(dy, x, options) {
       const g = checkMaxPool2dBackward(dy, x, options);
-      return scoped(arena, () => {
+      return run(() => {
         const dx = arena.zeros(x.data.length, 'dx');
         k.maxPoolBackward(arena.put(dy, 'dy'), arena.put(x, 'x'), g.batch * g.channels, g.inH, g.inW, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, g.outH, g.outW, dx);
         return { dx: arena.take(dx, x.shape) };
@@ -139,7 +154,7 @@ export function createWasmSimdBackend(): Backend {
     },
     async avgPool2d(x, options) {
       const g = checkAvgPool2d('avgPool2d', x, options);
-      return scoped(arena, () => {
+      return run(() => {
         const y = arena.alloc(g.batch * g.channels * g.outH * g.outW, 'the output');
         k.avgPoolForward(arena.put(x, 'x'), g.batch * g.channels, g.inH, g.inW, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padTop, g.padBottom, g.padLeft, g.padRight,
           (options.countIncludePad ?? true) ? 1 : 0, g.outH, g.outW, y);
@@ -148,7 +163,7 @@ export function createWasmSimdBackend(): Backend {
     },
     async avgPool2dBackward(dy, x, options) {
       const g = checkAvgPool2dBackward(dy, x, options);
-      return scoped(arena, () => {
+      return run(() => {
         const dx = arena.zeros(x.data.length, 'dx');
         k.avgPoolBackward(arena.put(dy, 'dy'), g.batch * g.channels, g.inH, g.inW, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padTop, g.padBottom, g.padLeft, g.padRight,
           (options.countIncludePad ?? true) ? 1 : 0, g.outH, g.outW, dx);
@@ -157,7 +172,7 @@ export function createWasmSimdBackend(): Backend {
     },
     async matmul(A, B) {
       const [m, kk, n] = checkMatmul(A, B);
-      return scoped(arena, () => {
+      return run(() => {
         const c = arena.alloc(m * n, 'the product');
         k.sgemm(m, n, kk, arena.put(A, 'A'), kk, arena.put(B, 'B'), n, c, n, 0);
         return arena.take(c, [m, n]);
@@ -167,7 +182,7 @@ export function createWasmSimdBackend(): Backend {
       checkLinear('linear', x, weight, bias);
       const [batch, inF] = x.shape;
       const outF = weight.shape[0];
-      return scoped(arena, () => {
+      return run(() => {
         const y = arena.alloc(batch * outF, 'the output');
         k.sgemmNT(batch, outF, inF, arena.put(x, 'x'), inF, arena.put(weight, 'weight'), inF, y, outF, 0);
         if (bias) k.addBias(y, batch, outF, 1, arena.put(bias, 'bias'));
@@ -178,7 +193,7 @@ export function createWasmSimdBackend(): Backend {
       checkLinearBackward(dy, x, weight);
       const [batch, inF] = x.shape;
       const outF = weight.shape[0];
-      return scoped(arena, () => {
+      return run(() => {
         const dyp = arena.put(dy, 'dy');
         const dx = arena.alloc(batch * inF, 'dx');
         k.sgemm(batch, inF, outF, dyp, outF, arena.put(weight, 'weight'), inF, dx, inF, 0);
@@ -201,20 +216,20 @@ export function createWasmSimdBackend(): Backend {
       return { dx: { shape: dx.shape, data: Float32Array.from(dy.data) } };
     },
     sigmoid: async (x) => unary('sigmoid', x, k.sigmoidForward),
-    sigmoidBackward: async (dy, y) => ({ dx: binary('sigmoidBackward', dy, 'output', y, k.sigmoidBackward) }),
+    sigmoidBackward: async (dy, y) => ({ dx: await binary('sigmoidBackward', dy, 'output', y, k.sigmoidBackward) }),
     relu: async (x) => unary('relu', x, k.reluForward),
-    reluBackward: async (dy, x) => ({ dx: binary('reluBackward', dy, 'x', x, k.reluBackward) }),
+    reluBackward: async (dy, x) => ({ dx: await binary('reluBackward', dy, 'x', x, k.reluBackward) }),
     softmax: async (x) => rows('softmax', x, 0),
-    softmaxBackward: async (dy, y) => ({ dx: rowsBackward('softmaxBackward', dy, y, 0) }),
+    softmaxBackward: async (dy, y) => ({ dx: await rowsBackward('softmaxBackward', dy, y, 0) }),
     logSoftmax: async (x) => rows('logSoftmax', x, 1),
-    logSoftmaxBackward: async (dy, y) => ({ dx: rowsBackward('logSoftmaxBackward', dy, y, 1) }),
+    logSoftmaxBackward: async (dy, y) => ({ dx: await rowsBackward('logSoftmaxBackward', dy, y, 1) }),
     async crossEntropy(logits, labels) {
       assertLabels('crossEntropy', logits, labels);
-      return scoped(arena, () => k.crossEntropyForward(arena.put(logits, 'logits'), arena.putInt32(labels), logits.shape[0], logits.shape[1]));
+      return run(() => k.crossEntropyForward(arena.put(logits, 'logits'), arena.putInt32(labels), logits.shape[0], logits.shape[1]));
     },
     async crossEntropyBackward(logits, labels) {
       assertLabels('crossEntropyBackward', logits, labels);
-      return scoped(arena, () => {
+      return run(() => {
         const d = arena.alloc(logits.data.length, 'dlogits');
         k.crossEntropyBackward(arena.put(logits, 'logits'), arena.putInt32(labels), logits.shape[0], logits.shape[1], d);
         return { dlogits: arena.take(d, logits.shape) };
@@ -222,11 +237,11 @@ export function createWasmSimdBackend(): Backend {
     },
     async accuracy(logits, labels) {
       assertLabels('accuracy', logits, labels);
-      return scoped(arena, () => k.correctCount(arena.put(logits, 'logits'), arena.putInt32(labels), logits.shape[0], logits.shape[1]) / logits.shape[0]);
+      return run(() => k.correctCount(arena.put(logits, 'logits'), arena.putInt32(labels), logits.shape[0], logits.shape[1]) / logits.shape[0]);
     },
     async sgd(params, grads, lr) {
       checkSgd(params, grads, lr);
-      scoped(arena, () => {
+      await run(() => {
         for (let i = 0; i < params.length; i++) {
           const p = arena.put(params[i], 'a parameter');
           k.sgdUpdate(p, arena.put(grads[i], 'a gradient'), params[i].data.length, lr);
@@ -234,41 +249,41 @@ export function createWasmSimdBackend(): Backend {
         }
       });
     },
-    dispose: () => arena.reset(),
+    dispose: () => pool.terminate(),
   };
 
   // Elementwise and row-wise helpers: the reference validates (its own errors), the module computes.
-  function unary(op: 'sigmoid' | 'relu', x: ref.Tensor, kernel: Fn): ref.Tensor {
+  function unary(op: 'sigmoid' | 'relu', x: ref.Tensor, kernel: Fn): Promise<ref.Tensor> {
     ref.assertTensor(op, 'x', x);
-    return scoped(arena, () => {
+    return run(() => {
       const y = arena.alloc(x.data.length, 'the output');
       kernel(arena.put(x, 'x'), x.data.length, y);
       return arena.take(y, x.shape);
     });
   }
-  function binary(op: string, dy: ref.Tensor, otherName: string, other: ref.Tensor, kernel: Fn): ref.Tensor {
+  function binary(op: string, dy: ref.Tensor, otherName: string, other: ref.Tensor, kernel: Fn): Promise<ref.Tensor> {
     ref.assertTensor(op, 'dy', dy);
     ref.assertTensor(op, otherName, other);
     assertSameShape(op, dy, other);
-    return scoped(arena, () => {
+    return run(() => {
       const dx = arena.alloc(dy.data.length, 'dx');
       kernel(arena.put(dy, 'dy'), arena.put(other, otherName), dy.data.length, dx);
       return arena.take(dx, dy.shape);
     });
   }
-  function rows(op: 'softmax' | 'logSoftmax', x: ref.Tensor, log: number): ref.Tensor {
+  function rows(op: 'softmax' | 'logSoftmax', x: ref.Tensor, log: number): Promise<ref.Tensor> {
     ref.assertTensor(op, 'x', x, 2, '[N, C]');
-    return scoped(arena, () => {
+    return run(() => {
       const y = arena.alloc(x.data.length, 'the output');
       k.softmaxForward(arena.put(x, 'x'), x.shape[0], x.shape[1], log, y);
       return arena.take(y, x.shape);
     });
   }
-  function rowsBackward(op: string, dy: ref.Tensor, y: ref.Tensor, log: number): ref.Tensor {
+  function rowsBackward(op: string, dy: ref.Tensor, y: ref.Tensor, log: number): Promise<ref.Tensor> {
     ref.assertTensor(op, 'dy', dy, 2, '[N, C]');
     ref.assertTensor(op, 'output', y, 2, '[N, C]');
     assertSameShape(op, dy, y);
-    return scoped(arena, () => {
+    return run(() => {
       const dx = arena.alloc(dy.data.length, 'dx');
       k.softmaxBackward(arena.put(dy, 'dy'), arena.put(y, 'output'), dy.shape[0], dy.shape[1], log, dx);
       return arena.take(dx, dy.shape);

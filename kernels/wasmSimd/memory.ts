@@ -13,7 +13,7 @@ export class Arena {
   private readonly base: number;
 
   constructor(private readonly memory: WebAssembly.Memory, private readonly op = 'wasm-simd') {
-    // The module's own static data lives in its first page; the arena starts after the initial memory.
+    // The module's own static data lives in its initial pages; the arena starts after them.
     this.base = memory.buffer.byteLength;
     this.top = this.base;
   }

@@ -6,3 +6,4 @@ export {
   sigmoidForward, sigmoidBackward, reluForward, reluBackward, softmaxForward, softmaxBackward,
   crossEntropyForward, crossEntropyBackward, correctCount, sgdUpdate,
 } from './elementwise';
+export { conv2dForwardRange, conv2dBackwardRange, addInto } from './convDriver';

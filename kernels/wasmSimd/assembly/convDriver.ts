@@ -1,0 +1,55 @@
+// Convolution forward and backward over a range of images [n0, n1): the loop each thread runs on its
+// share of the batch (the host splits the batch between the threads of the pool).
+import { sgemm, sgemmNT } from './gemm';
+import { im2col, col2im } from './conv';
+
+@inline function f32At(p: usize, i: i32): usize {
+  return p + (<usize>i << 2);
+}
+
+/** y[n] = W · im2col(x[n]) per group, for n in [n0, n1). `cols` is this thread's scratch. */
+export function conv2dForwardRange(
+  x: usize, w: usize, y: usize, cols: usize, n0: i32, n1: i32,
+  Cin: i32, H: i32, W: i32, Cout: i32, groups: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, dh: i32, dw: i32, outH: i32, outW: i32,
+): void {
+  const P = outH * outW;
+  const cg = Cin / groups;
+  const og = Cout / groups;
+  const taps = cg * kh * kw;
+  for (let n = n0; n < n1; n++) {
+    for (let g = 0; g < groups; g++) {
+      im2col(f32At(x, (n * Cin + g * cg) * H * W), cg, H, W, kh, kw, sh, sw, padTop, padLeft, dh, dw, outH, outW, cols);
+      sgemm(og, P, taps, f32At(w, g * og * taps), taps, cols, P, f32At(y, (n * Cout + g * og) * P), P, 0);
+    }
+  }
+}
+
+/**
+ * For n in [n0, n1): dwPartial += dy[n] · im2col(x[n])ᵀ and dx[n] = col2im(Wᵀ · dy[n]), per group.
+ * `wT` holds each group's Wᵀ; dx must be zeroed; dwPartial is this thread's own accumulator.
+ */
+export function conv2dBackwardRange(
+  x: usize, wT: usize, dy: usize, dx: usize, dwPartial: usize, cols: usize, dcols: usize, n0: i32, n1: i32,
+  Cin: i32, H: i32, W: i32, Cout: i32, groups: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, dh: i32, dw: i32, outH: i32, outW: i32,
+): void {
+  const P = outH * outW;
+  const cg = Cin / groups;
+  const og = Cout / groups;
+  const taps = cg * kh * kw;
+  for (let n = n0; n < n1; n++) {
+    for (let g = 0; g < groups; g++) {
+      const dyg = f32At(dy, (n * Cout + g * og) * P);
+      im2col(f32At(x, (n * Cin + g * cg) * H * W), cg, H, W, kh, kw, sh, sw, padTop, padLeft, dh, dw, outH, outW, cols);
+      sgemmNT(og, taps, P, dyg, P, cols, P, f32At(dwPartial, g * og * taps), taps, 1);
+      sgemm(taps, P, og, f32At(wT, g * og * taps), og, dyg, P, dcols, P, 0);
+      col2im(dcols, cg, H, W, kh, kw, sh, sw, padTop, padLeft, dh, dw, outH, outW, f32At(dx, (n * Cin + g * cg) * H * W));
+    }
+  }
+}
+
+/** dst += src, four lanes at a time (summing the threads' partial weight gradients). */
+export function addInto(dst: usize, src: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(f32At(dst, i), f32x4.add(v128.load(f32At(dst, i)), v128.load(f32At(src, i))));
+  for (; i < n; i++) store<f32>(f32At(dst, i), load<f32>(f32At(dst, i)) + load<f32>(f32At(src, i)));
+}

@@ -38,7 +38,7 @@ export interface WasmSimdOptions {
   readonly threads?: number;
 }
 
-function instantiate(): { kernels: Kernels; bytes: Uint8Array; memory: WebAssembly.Memory } {
+function instantiate(): { kernels: Kernels; module: WebAssembly.Module; memory: WebAssembly.Memory } {
   if (!existsSync(WASM_SIMD_MODULE)) {
     throw new BackendUnavailableError('wasm-simd', `${WASM_SIMD_MODULE} is missing. Fix: npm run build (compiles kernels/wasmSimd/assembly with AssemblyScript).`);
   }
@@ -48,10 +48,11 @@ function instantiate(): { kernels: Kernels; bytes: Uint8Array; memory: WebAssemb
   }
   // Shared, so helper threads can run kernels on the same tensors; 4 GiB is wasm32's limit.
   const memory = new WebAssembly.Memory({ initial: 2, maximum: 65536, shared: true });
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
+  const module = new WebAssembly.Module(bytes);
+  const instance = new WebAssembly.Instance(module, {
     env: { memory, abort: () => { throw new Error('wasm-simd: a kernel aborted (an internal bug; please report the call).'); } },
   });
-  return { kernels: instance.exports as unknown as Kernels, bytes, memory };
+  return { kernels: instance.exports as unknown as Kernels, module, memory };
 }
 
 function defaultThreads(): number {
@@ -60,11 +61,11 @@ function defaultThreads(): number {
 }
 
 export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
-  const { kernels: k, bytes, memory } = instantiate();
+  const { kernels: k, module, memory } = instantiate();
   const threads = options.threads ?? defaultThreads();
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`wasm-simd: threads must be a positive integer; got ${threads}.`);
   const arena = new Arena(memory, 'wasm-simd');
-  const pool = new WasmThreadPool(bytes, memory, threads - 1);
+  const pool = new WasmThreadPool(module, memory, threads - 1);
   // One operation at a time: the arena is reset when each finishes, and a threaded operation awaits
   // its helpers, so two interleaved operations would free each other's buffers.
   let queue: Promise<unknown> = Promise.resolve();
@@ -79,17 +80,23 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
     queue = result.catch(() => {});
     return result;
   }
-  /** Splits images [0, N) into one contiguous share per thread; the calling thread takes the first. */
-  async function splitBatch(N: number, job: (thread: number, n0: number, n1: number) => { fn: keyof Kernels; args: number[] }): Promise<void> {
+  /**
+   * Runs a batch kernel on every thread: this one and the helpers claim chunks of images from a
+   * shared counter (dynamic balance: a slower core takes fewer). `job(t)` gives thread t's
+   * arguments after (counter, chunk, N), which are appended here.
+   */
+  async function shareBatch(N: number, fn: keyof Kernels, job: (thread: number) => { before: number[]; after: number[] }): Promise<void> {
     const T = Math.min(threads, N);
-    const per = Math.ceil(N / T);
+    const counter = arena.alloc(1, 'the batch counter');
+    new Int32Array(memory.buffer, counter, 1)[0] = 0;
+    const chunk = Math.max(1, Math.min(8, Math.floor(N / (4 * T))));
+    const argsOf = (t: number) => {
+      const { before, after } = job(t);
+      return [...before, counter, chunk, N, ...after];
+    };
     const helpers: Promise<void>[] = [];
-    for (let t = 1; t < T; t++) {
-      const { fn, args } = job(t, t * per, Math.min(N, (t + 1) * per));
-      helpers.push(pool.call(t - 1, fn, args));
-    }
-    const { fn, args } = job(0, 0, Math.min(N, per));
-    (k[fn] as Fn)(...args);
+    for (let t = 1; t < T; t++) helpers.push(pool.call(t - 1, fn, argsOf(t)));
+    (k[fn] as Fn)(...argsOf(0));
     await Promise.all(helpers);
   }
   const geometryArgs = (g: ref.Conv2dGeometry) => [
@@ -107,7 +114,7 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
         const y = arena.alloc(g.batch * g.outChannels * P, 'the output');
         const colsSize = g.inChannelsPerGroup * g.kernelH * g.kernelW * P;
         const cols = Array.from({ length: Math.min(threads, g.batch) }, () => arena.alloc(colsSize, 'an im2col buffer'));
-        await splitBatch(g.batch, (t, n0, n1) => ({ fn: 'conv2dForwardRange', args: [xp, wp, y, cols[t], n0, n1, ...geometryArgs(g)] }));
+        await shareBatch(g.batch, 'conv2dForwardRange', (t) => ({ before: [xp, wp, y, cols[t]], after: geometryArgs(g) }));
         if (bias) k.addBias(y, g.batch, g.outChannels, P, arena.put(bias, 'bias'));
         return arena.take(y, [g.batch, g.outChannels, g.outH, g.outW]);
       });
@@ -130,7 +137,7 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
         const db = arena.alloc(g.outChannels, 'db');
         const wT = arena.alloc(weight.data.length, 'the transposed weight');
         for (let grp = 0; grp < g.groups; grp++) k.transpose(wp + 4 * grp * og * taps, og, taps, wT + 4 * grp * og * taps);
-        await splitBatch(g.batch, (t, n0, n1) => ({ fn: 'conv2dBackwardRange', args: [xp, wT, dyp, dx, dw[t], cols[t], dcols[t], n0, n1, ...geometryArgs(g)] }));
+        await shareBatch(g.batch, 'conv2dBackwardRange', (t) => ({ before: [xp, wT, dyp, dx, dw[t], cols[t], dcols[t]], after: geometryArgs(g) }));
         for (let t = 1; t < T; t++) k.addInto(dw[0], dw[t], weight.data.length);
         k.sumBias(dyp, g.batch, g.outChannels, P, db);
         return { dx: arena.take(dx, x.shape), dw: arena.take(dw[0], weight.shape), db: arena.take(db, [g.outChannels]) };

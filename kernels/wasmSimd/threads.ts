@@ -8,8 +8,8 @@ import { Worker } from 'node:worker_threads';
 // Plain CommonJS, evaluated in the worker: no loader or build step needed for it.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { bytes, memory } = workerData;
-const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
+const { module, memory } = workerData;
+const instance = new WebAssembly.Instance(module, {
   env: { memory, abort() { throw new Error('a wasm-simd kernel aborted'); } },
 });
 parentPort.on('message', ({ fn, args }) => {
@@ -26,15 +26,20 @@ parentPort.postMessage({ ready: true });
 interface Helper {
   readonly worker: Worker;
   readonly ready: Promise<void>;
+  isReady: boolean;
 }
 
 export class WasmThreadPool {
   private readonly helpers: Helper[];
 
-  /** `count` helper threads (the calling thread is the pool's other worker). */
-  constructor(bytes: Uint8Array, memory: WebAssembly.Memory, count: number) {
+  /**
+   * `count` helper threads (the calling thread is the pool's other worker). They get the compiled
+   * module itself, not its bytes: V8 shares the compiled code, so the optimized (tiered-up) kernels
+   * of the main thread are the helpers' too, instead of each helper running baseline code.
+   */
+  constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, count: number) {
     this.helpers = Array.from({ length: count }, () => {
-      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { bytes, memory } });
+      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory } });
       worker.unref();
       const ready = new Promise<void>((resolve, reject) => {
         const onError = (error: Error) => reject(error);
@@ -45,7 +50,11 @@ export class WasmThreadPool {
         });
       });
       ready.catch(() => {}); // reported by call(), not as an unhandled rejection
-      return { worker, ready };
+      const helper: Helper = { worker, ready, isReady: false };
+      void ready.then(() => {
+        helper.isReady = true;
+      });
+      return helper;
     });
   }
 
@@ -53,29 +62,38 @@ export class WasmThreadPool {
     return this.helpers.length;
   }
 
-  /** Runs the module's export `fn(...args)` on helper `index`; resolves when it returns. */
-  async call(index: number, fn: string, args: readonly number[]): Promise<void> {
-    const { worker, ready } = this.helpers[index];
-    await ready;
+  /**
+   * Runs the module's export `fn(...args)` on helper `index`; resolves when it returns. The message
+   * is posted before this returns (once the helper is up), so the caller's own share of the work
+   * runs at the same time: an `await` before posting would serialize the two.
+   */
+  call(index: number, fn: string, args: readonly number[]): Promise<void> {
+    const helper = this.helpers[index];
+    return helper.isReady ? this.post(helper, index, fn, args) : helper.ready.then(() => this.post(helper, index, fn, args));
+  }
+
+  private post(helper: Helper, index: number, fn: string, args: readonly number[]): Promise<void> {
+    const { worker } = helper;
     worker.ref(); // keep the process alive while a job is in flight
-    try {
-      const reply = await new Promise<{ ok: boolean; error?: string }>((resolve, reject) => {
-        const onMessage = (message: { ok: boolean; error?: string }) => {
-          worker.off('error', onError);
-          resolve(message);
-        };
-        const onError = (error: Error) => {
-          worker.off('message', onMessage);
-          reject(error);
-        };
-        worker.once('message', onMessage);
-        worker.once('error', onError);
-        worker.postMessage({ fn, args });
-      });
-      if (!reply.ok) throw new Error(`wasm-simd helper thread ${index}: ${fn} failed: ${reply.error}`);
-    } finally {
-      worker.unref();
-    }
+    return new Promise<void>((resolve, reject) => {
+      const done = () => {
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.unref();
+      };
+      const onMessage = (reply: { ok: boolean; error?: string }) => {
+        done();
+        if (reply.ok) resolve();
+        else reject(new Error(`wasm-simd helper thread ${index}: ${fn} failed: ${reply.error}`));
+      };
+      const onError = (error: Error) => {
+        done();
+        reject(error);
+      };
+      worker.once('message', onMessage);
+      worker.once('error', onError);
+      worker.postMessage({ fn, args });
+    });
   }
 
   terminate(): void {

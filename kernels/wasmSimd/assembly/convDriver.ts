@@ -1,5 +1,6 @@
-// Convolution forward and backward over a range of images [n0, n1): the loop each thread runs on its
-// share of the batch (the host splits the batch between the threads of the pool).
+// Convolution forward and backward over a batch, shared between threads: each thread claims chunks
+// of images from a counter in shared memory (atomic add) until none are left, so a thread that runs
+// slower (a busy or throttled core) simply takes fewer chunks.
 import { sgemm, sgemmNT } from './gemm';
 import { im2col, col2im } from './conv';
 
@@ -7,42 +8,51 @@ import { im2col, col2im } from './conv';
   return p + (<usize>i << 2);
 }
 
-/** y[n] = W · im2col(x[n]) per group, for n in [n0, n1). `cols` is this thread's scratch. */
+/** Claims the next `chunk` images; returns the first, or N when the batch is done. */
+@inline function claim(counter: usize, chunk: i32, N: i32): i32 {
+  return min(N, atomic.add<i32>(counter, chunk));
+}
+
+/** y[n] = W · im2col(x[n]) per group, for the images this thread claims. `cols` is its scratch. */
 export function conv2dForwardRange(
-  x: usize, w: usize, y: usize, cols: usize, n0: i32, n1: i32,
+  x: usize, w: usize, y: usize, cols: usize, counter: usize, chunk: i32, N: i32,
   Cin: i32, H: i32, W: i32, Cout: i32, groups: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, dh: i32, dw: i32, outH: i32, outW: i32,
 ): void {
   const P = outH * outW;
   const cg = Cin / groups;
   const og = Cout / groups;
   const taps = cg * kh * kw;
-  for (let n = n0; n < n1; n++) {
-    for (let g = 0; g < groups; g++) {
-      im2col(f32At(x, (n * Cin + g * cg) * H * W), cg, H, W, kh, kw, sh, sw, padTop, padLeft, dh, dw, outH, outW, cols);
-      sgemm(og, P, taps, f32At(w, g * og * taps), taps, cols, P, f32At(y, (n * Cout + g * og) * P), P, 0);
+  for (let n0 = claim(counter, chunk, N); n0 < N; n0 = claim(counter, chunk, N)) {
+    for (let n = n0; n < min(N, n0 + chunk); n++) {
+      for (let g = 0; g < groups; g++) {
+        im2col(f32At(x, (n * Cin + g * cg) * H * W), cg, H, W, kh, kw, sh, sw, padTop, padLeft, dh, dw, outH, outW, cols);
+        sgemm(og, P, taps, f32At(w, g * og * taps), taps, cols, P, f32At(y, (n * Cout + g * og) * P), P, 0);
+      }
     }
   }
 }
 
 /**
- * For n in [n0, n1): dwPartial += dy[n] · im2col(x[n])ᵀ and dx[n] = col2im(Wᵀ · dy[n]), per group.
- * `wT` holds each group's Wᵀ; dx must be zeroed; dwPartial is this thread's own accumulator.
+ * For the images this thread claims: dwPartial += dy[n] · im2col(x[n])ᵀ and dx[n] = col2im(Wᵀ · dy[n]),
+ * per group. `wT` holds each group's Wᵀ; dx must be zeroed; dwPartial is this thread's own accumulator.
  */
 export function conv2dBackwardRange(
-  x: usize, wT: usize, dy: usize, dx: usize, dwPartial: usize, cols: usize, dcols: usize, n0: i32, n1: i32,
+  x: usize, wT: usize, dy: usize, dx: usize, dwPartial: usize, cols: usize, dcols: usize, counter: usize, chunk: i32, N: i32,
   Cin: i32, H: i32, W: i32, Cout: i32, groups: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, dh: i32, dw: i32, outH: i32, outW: i32,
 ): void {
   const P = outH * outW;
   const cg = Cin / groups;
   const og = Cout / groups;
   const taps = cg * kh * kw;
-  for (let n = n0; n < n1; n++) {
-    for (let g = 0; g < groups; g++) {
-      const dyg = f32At(dy, (n * Cout + g * og) * P);
-      im2col(f32At(x, (n * Cin + g * cg) * H * W), cg, H, W, kh, kw, sh, sw, padTop, padLeft, dh, dw, outH, outW, cols);
-      sgemmNT(og, taps, P, dyg, P, cols, P, f32At(dwPartial, g * og * taps), taps, 1);
-      sgemm(taps, P, og, f32At(wT, g * og * taps), og, dyg, P, dcols, P, 0);
-      col2im(dcols, cg, H, W, kh, kw, sh, sw, padTop, padLeft, dh, dw, outH, outW, f32At(dx, (n * Cin + g * cg) * H * W));
+  for (let n0 = claim(counter, chunk, N); n0 < N; n0 = claim(counter, chunk, N)) {
+    for (let n = n0; n < min(N, n0 + chunk); n++) {
+      for (let g = 0; g < groups; g++) {
+        const dyg = f32At(dy, (n * Cout + g * og) * P);
+        im2col(f32At(x, (n * Cin + g * cg) * H * W), cg, H, W, kh, kw, sh, sw, padTop, padLeft, dh, dw, outH, outW, cols);
+        sgemmNT(og, taps, P, dyg, P, cols, P, f32At(dwPartial, g * og * taps), taps, 1);
+        sgemm(taps, P, og, f32At(wT, g * og * taps), og, dyg, P, dcols, P, 0);
+        col2im(dcols, cg, H, W, kh, kw, sh, sw, padTop, padLeft, dh, dw, outH, outW, f32At(dx, (n * Cin + g * cg) * H * W));
+      }
     }
   }
 }

@@ -9,6 +9,25 @@ describePropertySuite('wasm-simd, 1 thread', () => createWasmSimdBackend({ threa
   only: ['conv2d-forward-equals-reference', 'conv2d-backward-equals-reference', 'contract-deterministic'],
 });
 
+describe('wasm-simd threads', () => {
+  it('conv2dBackward gives the same bits on 1 and 2 threads, call after call (weight gradients summed per chunk, in order)', async () => {
+    const x = float32Tensor([64, 6, 14, 14], 1);
+    const w = float32Tensor([16, 6, 5, 5], 2);
+    const dy = float32Tensor([64, 16, 10, 10], 3);
+    const one = createWasmSimdBackend({ threads: 1 });
+    const two = createWasmSimdBackend({ threads: 2 });
+    const expected = await one.conv2dBackward(dy, x, w);
+    for (let call = 0; call < 5; call++) {
+      const got = await two.conv2dBackward(dy, x, w);
+      for (const name of ['dx', 'dw', 'db'] as const) {
+        expect(Buffer.from(got[name].data.buffer).equals(Buffer.from(expected[name].data.buffer)), `call ${call}: ${name}`).toBe(true);
+      }
+    }
+    one.dispose();
+    two.dispose();
+  });
+});
+
 describe('wasm-simd memory', () => {
   it('refuses a call that would need more than wasm32\'s 4 GiB, with the size and the fix', async () => {
     const backend = createWasmSimdBackend({ threads: 1 });

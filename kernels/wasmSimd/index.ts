@@ -85,11 +85,15 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
    * shared counter (dynamic balance: a slower core takes fewer). `job(t)` gives thread t's
    * arguments after (counter, chunk, N), which are appended here.
    */
+  /** Images per claim: a function of N only, so chunk boundaries (and sums over them) never depend on the thread count. */
+  function chunkSize(N: number): number {
+    return Math.max(1, Math.min(8, Math.floor(N / 8)));
+  }
   async function shareBatch(N: number, fn: keyof Kernels, job: (thread: number) => { before: number[]; after: number[] }): Promise<void> {
     const T = Math.min(threads, N);
     const counter = arena.alloc(1, 'the batch counter');
     new Int32Array(memory.buffer, counter, 1)[0] = 0;
-    const chunk = Math.max(1, Math.min(8, Math.floor(N / (4 * T))));
+    const chunk = chunkSize(N);
     const argsOf = (t: number) => {
       const { before, after } = job(t);
       return [...before, counter, chunk, N, ...after];
@@ -130,17 +134,18 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
         const wp = arena.put(weight, 'weight');
         const dyp = arena.put(dy, 'dy');
         const dx = arena.zeros(x.data.length, 'dx');
-        // Each thread accumulates its own weight gradient; they are summed at the end.
-        const dw = Array.from({ length: T }, () => arena.zeros(weight.data.length, 'a dw accumulator'));
+        // One weight-gradient slot per chunk of images, summed below in chunk order (deterministic).
+        const chunks = Math.ceil(g.batch / chunkSize(g.batch));
+        const dw = arena.zeros(chunks * weight.data.length, 'the per-chunk dw accumulators');
         const cols = Array.from({ length: T }, () => arena.alloc(taps * P, 'an im2col buffer'));
         const dcols = Array.from({ length: T }, () => arena.alloc(taps * P, 'a column-gradient buffer'));
         const db = arena.alloc(g.outChannels, 'db');
         const wT = arena.alloc(weight.data.length, 'the transposed weight');
         for (let grp = 0; grp < g.groups; grp++) k.transpose(wp + 4 * grp * og * taps, og, taps, wT + 4 * grp * og * taps);
-        await shareBatch(g.batch, 'conv2dBackwardRange', (t) => ({ before: [xp, wT, dyp, dx, dw[t], cols[t], dcols[t]], after: geometryArgs(g) }));
-        for (let t = 1; t < T; t++) k.addInto(dw[0], dw[t], weight.data.length);
+        await shareBatch(g.batch, 'conv2dBackwardRange', (t) => ({ before: [xp, wT, dyp, dx, dw, cols[t], dcols[t]], after: geometryArgs(g) }));
+        for (let c = 1; c < chunks; c++) k.addInto(dw, dw + 4 * c * weight.data.length, weight.data.length);
         k.sumBias(dyp, g.batch, g.outChannels, P, db);
-        return { dx: arena.take(dx, x.shape), dw: arena.take(dw[0], weight.shape), db: arena.take(db, [g.outChannels]) };
+        return { dx: arena.take(dx, x.shape), dw: arena.take(dw, weight.shape), db: arena.take(db, [g.outChannels]) };
       });
     },
     async maxPool2d(x, options) {

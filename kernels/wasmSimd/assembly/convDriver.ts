@@ -33,11 +33,13 @@ export function conv2dForwardRange(
 }
 
 /**
- * For the images this thread claims: dwPartial += dy[n] · im2col(x[n])ᵀ and dx[n] = col2im(Wᵀ · dy[n]),
- * per group. `wT` holds each group's Wᵀ; dx must be zeroed; dwPartial is this thread's own accumulator.
+ * For the images this thread claims: dx[n] = col2im(Wᵀ · dy[n]) and, into the claimed chunk's own
+ * zeroed slot of `dwChunks` ([chunks][Cout * taps]), the sum of dy[n] · im2col(x[n])ᵀ, per group.
+ * One slot per chunk, summed by the host in chunk order: the result does not depend on which thread
+ * took which chunk, so it is deterministic. `wT` holds each group's Wᵀ; dx must be zeroed.
  */
 export function conv2dBackwardRange(
-  x: usize, wT: usize, dy: usize, dx: usize, dwPartial: usize, cols: usize, dcols: usize, counter: usize, chunk: i32, N: i32,
+  x: usize, wT: usize, dy: usize, dx: usize, dwChunks: usize, cols: usize, dcols: usize, counter: usize, chunk: i32, N: i32,
   Cin: i32, H: i32, W: i32, Cout: i32, groups: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, dh: i32, dw: i32, outH: i32, outW: i32,
 ): void {
   const P = outH * outW;
@@ -45,6 +47,7 @@ export function conv2dBackwardRange(
   const og = Cout / groups;
   const taps = cg * kh * kw;
   for (let n0 = claim(counter, chunk, N); n0 < N; n0 = claim(counter, chunk, N)) {
+    const dwPartial = f32At(dwChunks, (n0 / chunk) * Cout * taps);
     for (let n = n0; n < min(N, n0 + chunk); n++) {
       for (let g = 0; g < groups; g++) {
         const dyg = f32At(dy, (n * Cout + g * og) * P);

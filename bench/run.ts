@@ -22,6 +22,7 @@ const HELP = `npm run bench -- [options]
   --time MS          timing budget per figure (default 1000, --quick 300)
   --compare FILE     ratio of every figure to an earlier result JSON, regressions flagged
   --out DIR          where the JSON and SVG go (default bench/results)
+  --browser          also time gpu.js's webgl2, webgl and webgpu backends in headless Chromium
 GL needs a display: xvfb-run -a npm run bench`;
 
 const list = (v: string | undefined) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
@@ -61,6 +62,7 @@ async function main(): Promise<void> {
     options: {
       quick: { type: 'boolean', default: false }, op: { type: 'string' }, backend: { type: 'string' }, shape: { type: 'string' },
       time: { type: 'string' }, compare: { type: 'string' }, out: { type: 'string', default: 'bench/results' }, help: { type: 'boolean', default: false },
+      browser: { type: 'boolean', default: false },
     },
   });
   if (values.help) return void console.log(HELP);
@@ -99,6 +101,17 @@ async function main(): Promise<void> {
     backend.dispose();
   }
 
+  if (values.browser) {
+    for (const r of await browserResults({ quick: values.quick, timeMs, shapes, ops })) {
+      const baseline = results.find((b) => b.backend === 'reference' && b.shape === r.shape && b.op === r.op);
+      results.push({
+        ...r,
+        speedupOverReference: baseline?.throughput && r.throughput ? r.throughput / baseline.throughput : undefined,
+        shareOfLimit: r.unit === 'flop' && r.throughput ? r.throughput / limit.allCores : undefined,
+      });
+    }
+  }
+
   const gpujsVersion = readJson(join('node_modules', 'gpu.js', 'package.json')).version as string;
   const tinybenchVersion = readJson(join('node_modules', 'tinybench', 'package.json')).version as string;
   const report: BenchReport = {
@@ -126,6 +139,33 @@ async function main(): Promise<void> {
     console.log(`${wrong.length} figure(s) not timed: ${wrong.map((r) => `${r.backend} ${r.shape} ${r.op}: ${r.status}`).join('; ')}`);
     process.exitCode = 1;
   }
+}
+
+/** The bench's cases timed inside headless Chromium on gpu.js's browser backends (the page's own clock). */
+async function browserResults(o: { quick: boolean; timeMs: number; shapes?: string[]; ops?: string[] }): Promise<Omit<BenchResult, 'speedupOverReference' | 'shareOfLimit'>[]> {
+  const { startHarnessServer } = await import('../properties/browser/server');
+  const { openPage } = await import('../properties/browser/chromium');
+  const server = await startHarnessServer();
+  const session = await openPage(server.url);
+  const out: Omit<BenchResult, 'speedupOverReference' | 'shareOfLimit'>[] = [];
+  try {
+    for (const mode of ['webgl2', 'webgl', 'webgpu'] as const) {
+      process.stderr.write(`browser ${mode}: timing in headless Chromium...\n`);
+      const { figures, executedClasses } = (await session.page.evaluate(
+        ({ mode, options }) => (globalThis as unknown as { harness: { bench(m: string, o: unknown): Promise<unknown> } }).harness.bench(mode, options),
+        { mode, options: { quick: o.quick, timeMs: o.timeMs, shapes: o.shapes } },
+      )) as { figures: (Omit<BenchResult, 'backend' | 'readback'>)[]; executedClasses: string[] };
+      const expected = { webgl2: 'WebGL2Kernel', webgl: 'WebGLKernel', webgpu: 'WebGPUKernel' }[mode];
+      const ranRight = executedClasses.every((c) => c === expected);
+      for (const f of figures.filter((f) => !o.ops || o.ops.includes(f.op))) {
+        out.push({ ...f, backend: `browser-${mode}`, readback: 'every call', status: ranRight ? f.status : `error: ran ${executedClasses.join(',')}, not ${expected}` });
+      }
+    }
+  } finally {
+    await session.close();
+    await server.close();
+  }
+  return out;
 }
 
 // Run only as the script (the tests import timeCase without starting a benchmark).

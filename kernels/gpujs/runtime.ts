@@ -8,8 +8,8 @@ import { BackendUnavailableError } from '../backend';
 
 const require = createRequire(import.meta.url);
 
-/** The gpu.js modes this project drives. */
-export type GpuJsMode = 'cpu' | 'webasm' | 'headlessgl' | 'webgpu';
+/** The gpu.js modes this project drives: the first four in Node, `webgl`/`webgl2`/`webgpu` in a browser page. */
+export type GpuJsMode = 'cpu' | 'webasm' | 'headlessgl' | 'webgpu' | 'webgl' | 'webgl2';
 
 /** The gpu.js kernel class each mode must produce. */
 export const EXPECTED_KERNEL_CLASS: Record<GpuJsMode, string> = {
@@ -17,6 +17,8 @@ export const EXPECTED_KERNEL_CLASS: Record<GpuJsMode, string> = {
   webasm: 'WebAssemblyKernel',
   headlessgl: 'HeadlessGLKernel',
   webgpu: 'WebGPUKernel',
+  webgl: 'WebGLKernel',
+  webgl2: 'WebGL2Kernel',
 };
 
 /** gpu.js's float index arithmetic (GL, webasm) is exact only below 2^24. */
@@ -45,6 +47,8 @@ const INSTALL_HINTS: Record<GpuJsMode, string> = {
   webgpu:
     "it needs the 'webgpu' npm package's Dawn binary to load (Linux with glibc >= 2.38 and a Vulkan driver) " +
     'or a browser with navigator.gpu.',
+  webgl: 'it runs in a browser page with WebGL (npm run serve, or npm run test:browser for headless Chromium).',
+  webgl2: 'it runs in a browser page with WebGL2 (npm run serve, or npm run test:browser for headless Chromium).',
 };
 
 /** Makes `navigator.gpu` exist in Node from the `webgpu` package, or explains why it cannot. */

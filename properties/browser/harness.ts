@@ -1,0 +1,107 @@
+/**
+ * What a page exposes as `window.harness`: the property suite and the benchmark on gpu.js's browser
+ * backends (webgl2, webgl, webgpu). Driven by properties/tests/browser.test.ts and bench/run.ts
+ * --browser through Playwright, or by a person on the page `npm run serve` opens.
+ */
+import { Bench } from 'tinybench';
+import { createGpuJsBackend } from '../../kernels/gpujs/index';
+import { EXPECTED_KERNEL_CLASS, type GpuJsMode } from '../../kernels/gpujs/runtime';
+import { benchCases } from '../../bench/cases';
+import { createMutantBackend, type MutantName } from '../mutants';
+import { runPropertySuite, type PropertyResult } from '../suite';
+
+export type BrowserMode = Extract<GpuJsMode, 'webgl' | 'webgl2' | 'webgpu'>;
+
+export interface BrowserSuiteReport {
+  readonly mode: BrowserMode;
+  readonly results: PropertyResult[];
+  /** gpu.js kernel classes that actually ran, and the one this mode must produce. */
+  readonly executedClasses: string[];
+  readonly expectedClass: string;
+  /** The backend's own limits, read from the page's context (never assumed). */
+  readonly limits: Record<string, number | string>;
+  readonly userAgent: string;
+}
+
+/** WebGL limits as this browser reports them (the texture size is 8192 on SwiftShader, not 16384). */
+async function limitsOf(mode: BrowserMode): Promise<Record<string, number | string>> {
+  if (mode === 'webgpu') {
+    const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<{ limits: Record<string, number> } | null> } }).gpu;
+    const adapter = await gpu?.requestAdapter();
+    if (!adapter) return { adapter: 'none' };
+    return { maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize, maxComputeWorkgroupsPerDimension: adapter.limits.maxComputeWorkgroupsPerDimension };
+  }
+  const gl = document.createElement('canvas').getContext(mode) as WebGLRenderingContext | null;
+  if (!gl) return { context: 'none' };
+  return { maxTextureSize: gl.getParameter(gl.MAX_TEXTURE_SIZE) as number, renderer: String(gl.getParameter(gl.RENDERER)) };
+}
+
+export async function conformance(mode: BrowserMode, options: { seed: number; numRuns: number; only?: string[]; regressions?: Record<string, unknown[]> }): Promise<BrowserSuiteReport> {
+  const backend = createGpuJsBackend(mode);
+  try {
+    const results = await runPropertySuite(backend, {
+      seed: options.seed, numRuns: options.numRuns, only: options.only, regressionCases: (id) => options.regressions?.[id] ?? [],
+    });
+    return { mode, results, executedClasses: [...backend.executedKernelClasses()], expectedClass: EXPECTED_KERNEL_CLASS[mode], limits: await limitsOf(mode), userAgent: navigator.userAgent };
+  } finally {
+    backend.dispose();
+  }
+}
+
+export interface BrowserBenchFigure {
+  readonly shape: string;
+  readonly op: string;
+  readonly description: string;
+  readonly unit: 'flop' | 'element';
+  readonly work: number;
+  readonly status: string;
+  readonly errorRatio: number;
+  readonly firstCallMs?: number;
+  readonly medianMs?: number;
+  readonly p99Ms?: number;
+  readonly rmePercent?: number;
+  readonly throughput?: number;
+}
+
+/** The bench's cases (checked against the reference first, then timed) on one browser backend. */
+export async function bench(mode: BrowserMode, options: { quick: boolean; timeMs: number; shapes?: string[] }): Promise<{ figures: BrowserBenchFigure[]; executedClasses: string[] }> {
+  const backend = createGpuJsBackend(mode);
+  const figures: BrowserBenchFigure[] = [];
+  try {
+    for (const c of benchCases().filter((b) => (!options.quick || b.quick) && (!options.shapes || options.shapes.includes(b.shape)))) {
+      const base = { shape: c.shape, op: c.op, description: c.description, unit: c.unit, work: c.work };
+      try {
+        const t0 = performance.now();
+        const first = await c.run(backend);
+        const firstCallMs = performance.now() - t0;
+        const errorRatio = await c.check(first);
+        if (!(errorRatio <= 1)) {
+          figures.push({ ...base, status: 'WRONG', errorRatio, firstCallMs });
+          continue;
+        }
+        const b = new Bench({ time: options.timeMs, iterations: 3, warmupIterations: 1, warmupTime: 0, throws: true });
+        b.add(c.op, () => c.run(backend));
+        await b.run();
+        const r = b.tasks[0].result;
+        if (r.state !== 'completed') throw new Error(`timing ${r.state}`);
+        const perSecond = c.work / (r.latency.p50 / 1000);
+        figures.push({
+          ...base, status: 'ok', errorRatio, firstCallMs, medianMs: r.latency.p50, p99Ms: r.latency.p99, rmePercent: r.latency.rme,
+          throughput: c.unit === 'flop' ? perSecond / 1e9 : perSecond / 1e6,
+        });
+      } catch (error) {
+        figures.push({ ...base, status: `error: ${(error as Error).message.slice(0, 100)}`, errorRatio: Infinity });
+      }
+    }
+    return { figures, executedClasses: [...backend.executedKernelClasses()] };
+  } finally {
+    backend.dispose();
+  }
+}
+
+/** The suite on a deliberately broken backend, in the page: proves failures travel back to the test run. */
+export async function mutant(name: MutantName, options: { seed: number; numRuns: number }): Promise<PropertyResult[]> {
+  return runPropertySuite(createMutantBackend(name), options);
+}
+
+(globalThis as { harness?: unknown }).harness = { conformance, bench, mutant };

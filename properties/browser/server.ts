@@ -1,0 +1,45 @@
+/**
+ * Serves the harness page on 127.0.0.1 (a secure context: WebGPU is exposed there): the page, the
+ * bundled harness, and gpu.js's browser build.
+ */
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { BROWSER_BUILD_DIR, buildHarness } from './bundle';
+import { PAGE_HTML } from './page';
+
+export interface HarnessServer {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export async function startHarnessServer(port = 0): Promise<HarnessServer> {
+  await buildHarness();
+  const require = createRequire(import.meta.url);
+  const gpujs = join(dirname(require.resolve('gpu.js/package.json')), 'dist', 'gpu-browser.min.js');
+  const files: Record<string, { path?: string; body?: string; type: string }> = {
+    '/': { body: PAGE_HTML, type: 'text/html; charset=utf-8' },
+    '/harness.js': { path: join(BROWSER_BUILD_DIR, 'harness.js'), type: 'text/javascript' },
+    '/harness.js.map': { path: join(BROWSER_BUILD_DIR, 'harness.js.map'), type: 'application/json' },
+    '/gpu-browser.js': { path: gpujs, type: 'text/javascript' },
+  };
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/favicon.ico') {
+      res.writeHead(204).end();
+      return;
+    }
+    const file = files[path];
+    if (!file) {
+      res.writeHead(404).end('not found');
+      return;
+    }
+    res.writeHead(200, { 'content-type': file.type, 'cache-control': 'no-store' });
+    res.end(file.body ?? readFileSync(file.path as string));
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', () => resolve()));
+  const address = server.address();
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}/`;
+  return { url, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}

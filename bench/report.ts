@@ -1,6 +1,31 @@
 /** The bench's outputs: a terminal table, the JSON record, an SVG chart, and the comparison with an earlier run. */
 import type { MachineLimit } from './machineLimit';
 
+/**
+ * Peers measured on this project's 2-core machine (../shared/GPUJS-NOTES.md), conv2d forward,
+ * GFLOP/s: TensorFlow.js's wasm backend (XNNPACK, one thread) and ONNX Runtime's CPU provider (two
+ * threads). Printed beside our figures; not re-measured by this bench.
+ */
+export const PEERS: Readonly<Record<string, { tfjsWasm1t: number; onnxRuntime2t: number }>> = {
+  'lenet-conv1 conv2d': { tfjsWasm1t: 5.3, onnxRuntime2t: 13 },
+  'lenet-conv2 conv2d': { tfjsWasm1t: 14.7, onnxRuntime2t: 55 },
+  'conv3x3 conv2d': { tfjsWasm1t: 19.3, onnxRuntime2t: 123 },
+  'conv1x1 conv2d': { tfjsWasm1t: 17.4, onnxRuntime2t: 79 },
+};
+
+/** Our best figure per peer-measured layer, beside the peers'. */
+export function formatPeers(report: BenchReport): string {
+  const lines = ['layer (conv2d forward)      best here                     TF.js wasm 1t   ONNX Runtime 2t'];
+  for (const [key, peer] of Object.entries(PEERS)) {
+    const [shape, op] = key.split(' ');
+    const best = report.results.filter((r) => r.shape === shape && r.op === op && r.throughput).sort((a, b) => (b.throughput ?? 0) - (a.throughput ?? 0))[0];
+    if (!best) continue;
+    const t = best.throughput as number;
+    lines.push(`${shape.padEnd(27)} ${`${fmt(t)} GFLOP/s (${best.backend})`.padEnd(29)} ${`${peer.tfjsWasm1t} (${(t / peer.tfjsWasm1t).toFixed(2)}x)`.padEnd(15)} ${peer.onnxRuntime2t} (${(t / peer.onnxRuntime2t).toFixed(2)}x)`);
+  }
+  return lines.join('\n');
+}
+
 export interface BenchResult {
   readonly backend: string;
   readonly shape: string;

@@ -7,11 +7,11 @@ import { mkdirSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Bench } from 'tinybench';
-import { availableBackends, createBackend, type Backend, type BackendName } from '../kernels/index';
-import { benchCases, type BenchCase } from './cases';
+import { availableBackends, createBackend, type BackendName } from '../kernels/index';
+import { benchCases } from './cases';
 import { measureMachineLimit } from './machineLimit';
-import { formatComparison, formatSvg, formatTable, type BenchReport, type BenchResult } from './report';
+import { timeCase } from './timing';
+import { formatComparison, formatPeers, formatSvg, formatTable, type BenchReport, type BenchResult } from './report';
 
 const HELP = `npm run bench -- [options]
 
@@ -27,35 +27,6 @@ GL needs a display: xvfb-run -a npm run bench`;
 
 const list = (v: string | undefined) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
 const readJson = (file: string) => JSON.parse(readFileSync(file, 'utf8'));
-
-export async function timeCase(backend: Backend, c: BenchCase, timeMs: number): Promise<Omit<BenchResult, 'speedupOverReference' | 'shareOfLimit'>> {
-  const base = { backend: backend.name, shape: c.shape, op: c.op, description: c.description, unit: c.unit, work: c.work, readback: 'every call' as const };
-  let first: unknown;
-  const t0 = performance.now();
-  try {
-    first = await c.run(backend);
-  } catch (error) {
-    return { ...base, status: `error: ${(error as Error).message.slice(0, 80)}`, errorRatio: Infinity };
-  }
-  const firstCallMs = performance.now() - t0;
-  // Correctness before timing: a wrong kernel is reported, never timed.
-  const errorRatio = backend.name === 'reference' ? 0 : await c.check(first);
-  if (!(errorRatio <= 1)) return { ...base, status: 'WRONG', errorRatio, firstCallMs };
-  // A call of over a second (the reference on the big layers) is timed fewer times: the first call
-  // already warmed it, and five more would take minutes.
-  const slow = firstCallMs > 1000;
-  const bench = new Bench({ time: timeMs, iterations: slow ? 1 : 3, warmupIterations: slow ? 0 : 2, warmupTime: 0, throws: true });
-  bench.add(c.op, () => c.run(backend));
-  await bench.run();
-  const result = bench.tasks[0].result;
-  if (result.state !== 'completed') return { ...base, status: `error: timing ${result.state}`, errorRatio, firstCallMs };
-  const medianMs = result.latency.p50;
-  const perSecond = c.work / (medianMs / 1000);
-  return {
-    ...base, status: 'ok', errorRatio, firstCallMs, medianMs, p99Ms: result.latency.p99, rmePercent: result.latency.rme, samples: result.latency.samplesCount,
-    throughput: c.unit === 'flop' ? perSecond / 1e9 : perSecond / 1e6,
-  };
-}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -124,8 +95,10 @@ async function main(): Promise<void> {
     results,
   };
   console.log(`\n${formatTable(report)}\n`);
-  const lenetStep = results.filter((r) => r.op === 'trainStep' && r.medianMs);
+  const lenetStep = results.filter((r) => r.op === 'trainStep' && r.medianMs).sort((a, b) => (a.medianMs as number) - (b.medianMs as number));
   for (const r of lenetStep) console.log(`LeNet training step on ${r.backend}: ${(256 / ((r.medianMs as number) / 1000)).toFixed(0)} examples/s`);
+  if (lenetStep[0]) console.log(`fastest backend here (LeNet training step): ${lenetStep[0].backend}; npm run lenet uses it by default`);
+  console.log(`\n${formatPeers(report)}`);
   if (earlier) console.log(`\ncompared with ${values.compare}:\n${formatComparison(report, earlier)}`);
   mkdirSync(values.out, { recursive: true });
   const stem = join(values.out, `bench-${report.date.replace(/[:.]/g, '-')}${values.quick ? '-quick' : ''}`);
@@ -154,11 +127,11 @@ async function browserResults(o: { quick: boolean; timeMs: number; shapes?: stri
       const { figures, executedClasses } = (await session.page.evaluate(
         ({ mode, options }) => (globalThis as unknown as { harness: { bench(m: string, o: unknown): Promise<unknown> } }).harness.bench(mode, options),
         { mode, options: { quick: o.quick, timeMs: o.timeMs, shapes: o.shapes } },
-      )) as { figures: (Omit<BenchResult, 'backend' | 'readback'>)[]; executedClasses: string[] };
+      )) as { figures: Omit<BenchResult, 'speedupOverReference' | 'shareOfLimit'>[]; executedClasses: string[] };
       const expected = { webgl2: 'WebGL2Kernel', webgl: 'WebGLKernel', webgpu: 'WebGPUKernel' }[mode];
       const ranRight = executedClasses.every((c) => c === expected);
       for (const f of figures.filter((f) => !o.ops || o.ops.includes(f.op))) {
-        out.push({ ...f, backend: `browser-${mode}`, readback: 'every call', status: ranRight ? f.status : `error: ran ${executedClasses.join(',')}, not ${expected}` });
+        out.push({ ...f, backend: `browser-${mode}`, status: ranRight ? f.status : `error: ran ${executedClasses.join(',')}, not ${expected}` });
       }
     }
   } finally {

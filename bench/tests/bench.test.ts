@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createMutantBackend } from '../../properties/mutants';
 import { benchCases } from '../cases';
 import { formatComparison, type BenchReport, type BenchResult } from '../report';
-import { timeCase } from '../run';
+import { timeCase } from '../timing';
 
 const lenetConv2 = benchCases().filter((c) => c.shape === 'lenet-conv2');
 

@@ -3,10 +3,11 @@
  * backends (webgl2, webgl, webgpu). Driven by properties/tests/browser.test.ts and bench/run.ts
  * --browser through Playwright, or by a person on the page `npm run serve` opens.
  */
-import { Bench } from 'tinybench';
 import { createGpuJsBackend } from '../../kernels/gpujs/index';
 import { EXPECTED_KERNEL_CLASS, type GpuJsMode } from '../../kernels/gpujs/runtime';
 import { benchCases } from '../../bench/cases';
+import type { BenchResult } from '../../bench/report';
+import { timeCase } from '../../bench/timing';
 import { createMutantBackend, type MutantName } from '../mutants';
 import { runPropertySuite, type PropertyResult } from '../suite';
 
@@ -48,50 +49,16 @@ export async function conformance(mode: BrowserMode, options: { seed: number; nu
   }
 }
 
-export interface BrowserBenchFigure {
-  readonly shape: string;
-  readonly op: string;
-  readonly description: string;
-  readonly unit: 'flop' | 'element';
-  readonly work: number;
-  readonly status: string;
-  readonly errorRatio: number;
-  readonly firstCallMs?: number;
-  readonly medianMs?: number;
-  readonly p99Ms?: number;
-  readonly rmePercent?: number;
-  readonly throughput?: number;
-}
+/** A bench figure measured in the page (the Node side adds the speedup and the share of its limit). */
+export type BrowserBenchFigure = Omit<BenchResult, 'speedupOverReference' | 'shareOfLimit'>;
 
 /** The bench's cases (checked against the reference first, then timed) on one browser backend. */
 export async function bench(mode: BrowserMode, options: { quick: boolean; timeMs: number; shapes?: string[] }): Promise<{ figures: BrowserBenchFigure[]; executedClasses: string[] }> {
   const backend = createGpuJsBackend(mode);
-  const figures: BrowserBenchFigure[] = [];
   try {
+    const figures: BrowserBenchFigure[] = [];
     for (const c of benchCases().filter((b) => (!options.quick || b.quick) && (!options.shapes || options.shapes.includes(b.shape)))) {
-      const base = { shape: c.shape, op: c.op, description: c.description, unit: c.unit, work: c.work };
-      try {
-        const t0 = performance.now();
-        const first = await c.run(backend);
-        const firstCallMs = performance.now() - t0;
-        const errorRatio = await c.check(first);
-        if (!(errorRatio <= 1)) {
-          figures.push({ ...base, status: 'WRONG', errorRatio, firstCallMs });
-          continue;
-        }
-        const b = new Bench({ time: options.timeMs, iterations: 3, warmupIterations: 1, warmupTime: 0, throws: true });
-        b.add(c.op, () => c.run(backend));
-        await b.run();
-        const r = b.tasks[0].result;
-        if (r.state !== 'completed') throw new Error(`timing ${r.state}`);
-        const perSecond = c.work / (r.latency.p50 / 1000);
-        figures.push({
-          ...base, status: 'ok', errorRatio, firstCallMs, medianMs: r.latency.p50, p99Ms: r.latency.p99, rmePercent: r.latency.rme,
-          throughput: c.unit === 'flop' ? perSecond / 1e9 : perSecond / 1e6,
-        });
-      } catch (error) {
-        figures.push({ ...base, status: `error: ${(error as Error).message.slice(0, 100)}`, errorRatio: Infinity });
-      }
+      figures.push(await timeCase(backend, c, options.timeMs));
     }
     return { figures, executedClasses: [...backend.executedKernelClasses()] };
   } finally {

@@ -41,27 +41,30 @@ export function checkConv2dBackward(dy: Tensor, x: Tensor, weight: Tensor, optio
  */
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2dOptions = {}): Tensor {
   const g = checkConv2d('conv2d', x, weight, bias, options);
-  const y = zeros([g.batch, g.outChannels, g.outH, g.outW]);
-  for (let n = 0; n < g.batch; n++) {
-    for (let co = 0; co < g.outChannels; co++) {
-      const firstInChannel = Math.floor(co / g.outChannelsPerGroup) * g.inChannelsPerGroup;
-      for (let i = 0; i < g.outH; i++) {
-        for (let j = 0; j < g.outW; j++) {
+  // Plain locals for every bound and stride: V8 keeps such loops fast whatever shapes came before.
+  const { batch, inChannels, inH, inW, outChannels, outH, outW, kernelH, kernelW, strideH, strideW } = g;
+  const { padTop, padLeft, dilationH, dilationW, inChannelsPerGroup, outChannelsPerGroup } = g;
+  const y = zeros([batch, outChannels, outH, outW]);
+  for (let n = 0; n < batch; n++) {
+    for (let co = 0; co < outChannels; co++) {
+      const firstInChannel = Math.floor(co / outChannelsPerGroup) * inChannelsPerGroup;
+      for (let i = 0; i < outH; i++) {
+        for (let j = 0; j < outW; j++) {
           let sum = bias === null ? 0 : bias.data[co];
-          for (let c = 0; c < g.inChannelsPerGroup; c++) {
-            for (let a = 0; a < g.kernelH; a++) {
-              const row = i * g.strideH - g.padTop + a * g.dilationH;
-              if (row < 0 || row >= g.inH) continue;
-              for (let b = 0; b < g.kernelW; b++) {
-                const col = j * g.strideW - g.padLeft + b * g.dilationW;
-                if (col < 0 || col >= g.inW) continue;
-                const xv = x.data[((n * g.inChannels + firstInChannel + c) * g.inH + row) * g.inW + col];
-                const wv = weight.data[((co * g.inChannelsPerGroup + c) * g.kernelH + a) * g.kernelW + b];
+          for (let c = 0; c < inChannelsPerGroup; c++) {
+            for (let a = 0; a < kernelH; a++) {
+              const row = i * strideH - padTop + a * dilationH;
+              if (row < 0 || row >= inH) continue;
+              for (let b = 0; b < kernelW; b++) {
+                const col = j * strideW - padLeft + b * dilationW;
+                if (col < 0 || col >= inW) continue;
+                const xv = x.data[((n * inChannels + firstInChannel + c) * inH + row) * inW + col];
+                const wv = weight.data[((co * inChannelsPerGroup + c) * kernelH + a) * kernelW + b];
                 sum += xv * wv;
               }
             }
           }
-          y.data[((n * g.outChannels + co) * g.outH + i) * g.outW + j] = sum;
+          y.data[((n * outChannels + co) * outH + i) * outW + j] = sum;
         }
       }
     }
@@ -80,25 +83,27 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, options: 
  */
 export function conv2dBackward(dy: Tensor, x: Tensor, weight: Tensor, options: Conv2dOptions = {}): Conv2dGradients {
   const g = checkConv2dBackward(dy, x, weight, options);
+  const { batch, inChannels, inH, inW, outChannels, outH, outW, kernelH, kernelW, strideH, strideW } = g;
+  const { padTop, padLeft, dilationH, dilationW, inChannelsPerGroup, outChannelsPerGroup } = g;
   const dx = zeros(x.shape);
   const dw = zeros(weight.shape);
-  const db = zeros([g.outChannels]);
-  for (let n = 0; n < g.batch; n++) {
-    for (let co = 0; co < g.outChannels; co++) {
-      const firstInChannel = Math.floor(co / g.outChannelsPerGroup) * g.inChannelsPerGroup;
-      for (let i = 0; i < g.outH; i++) {
-        for (let j = 0; j < g.outW; j++) {
-          const grad = dy.data[((n * g.outChannels + co) * g.outH + i) * g.outW + j];
+  const db = zeros([outChannels]);
+  for (let n = 0; n < batch; n++) {
+    for (let co = 0; co < outChannels; co++) {
+      const firstInChannel = Math.floor(co / outChannelsPerGroup) * inChannelsPerGroup;
+      for (let i = 0; i < outH; i++) {
+        for (let j = 0; j < outW; j++) {
+          const grad = dy.data[((n * outChannels + co) * outH + i) * outW + j];
           db.data[co] += grad;
-          for (let c = 0; c < g.inChannelsPerGroup; c++) {
-            for (let a = 0; a < g.kernelH; a++) {
-              const row = i * g.strideH - g.padTop + a * g.dilationH;
-              if (row < 0 || row >= g.inH) continue;
-              for (let b = 0; b < g.kernelW; b++) {
-                const col = j * g.strideW - g.padLeft + b * g.dilationW;
-                if (col < 0 || col >= g.inW) continue;
-                const xIndex = ((n * g.inChannels + firstInChannel + c) * g.inH + row) * g.inW + col;
-                const wIndex = ((co * g.inChannelsPerGroup + c) * g.kernelH + a) * g.kernelW + b;
+          for (let c = 0; c < inChannelsPerGroup; c++) {
+            for (let a = 0; a < kernelH; a++) {
+              const row = i * strideH - padTop + a * dilationH;
+              if (row < 0 || row >= inH) continue;
+              for (let b = 0; b < kernelW; b++) {
+                const col = j * strideW - padLeft + b * dilationW;
+                if (col < 0 || col >= inW) continue;
+                const xIndex = ((n * inChannels + firstInChannel + c) * inH + row) * inW + col;
+                const wIndex = ((co * inChannelsPerGroup + c) * kernelH + a) * kernelW + b;
                 dx.data[xIndex] += grad * weight.data[wIndex];
                 dw.data[wIndex] += grad * x.data[xIndex];
               }

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createWasmSimdBackend } from '../wasmSimd/index';
 import { describePropertySuite } from '../../properties/vitestSuite';
 import { float32Tensor } from '../../properties/tensors';
+import { transcendentalTolerance, worstViolation } from '../../properties/tolerance';
 
 describePropertySuite('wasm-simd, 1 thread', () => createWasmSimdBackend({ threads: 1 }), {
   only: ['conv2d-forward-equals-reference', 'conv2d-backward-equals-reference', 'contract-deterministic'],
@@ -25,6 +26,23 @@ describe('wasm-simd threads', () => {
     }
     one.dispose();
     two.dispose();
+  });
+});
+
+describe('wasm-simd sigmoid (a vectorized exp)', () => {
+  it('is within the exp error model over [-100, 100], at the float32 extremes, and keeps NaN', async () => {
+    const xs: number[] = [];
+    for (let v = -100; v <= 100; v += 0.0137) xs.push(v);
+    xs.push(-1e30, 1e30, -Infinity, Infinity, 0, -0, 88.72, -87.34, 1e-30, NaN);
+    const x = { shape: [xs.length], data: Float32Array.from(xs) };
+    const backend = createWasmSimdBackend({ threads: 1 });
+    const y = await backend.sigmoid(x);
+    backend.dispose();
+    const expected = Float64Array.from(x.data, (v) => 1 / (1 + Math.exp(-v)));
+    const bound = transcendentalTolerance(expected, 0);
+    const worst = worstViolation(y.data, expected, bound);
+    expect(worst.ratio, `x = ${x.data[worst.index]}: ${y.data[worst.index]} vs ${expected[worst.index]}`).toBeLessThanOrEqual(1);
+    expect(Number.isNaN(y.data[xs.length - 1])).toBe(true);
   });
 });
 

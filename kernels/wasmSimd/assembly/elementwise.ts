@@ -4,8 +4,32 @@
   return p + (<usize>i << 2);
 }
 
+/**
+ * exp of four lanes: x = n ln2 + r with |r| <= ln2/2 (ln2 in two parts, so r is exact), e^r from
+ * Cephes' expf polynomial (about 1 ulp), times 2^n built in the exponent bits. x is clamped to the
+ * float32 range first; NaN passes through (min/max propagate it).
+ */
+@inline function exp4(x: v128): v128 {
+  const v = f32x4.max(f32x4.min(x, f32x4.splat(88.7228)), f32x4.splat(-87.3365));
+  const n = f32x4.nearest(f32x4.mul(v, f32x4.splat(1.44269504)));
+  const r = f32x4.sub(f32x4.sub(v, f32x4.mul(n, f32x4.splat(0.693359375))), f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
+  let p = f32x4.splat(1.9875691500e-4);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
+  p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1));
+  // 2^n: n + 127 in the exponent field (n is in [-126, 128] after the clamp; 128 only at the top, where p < 1).
+  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(126)), 23);
+  return f32x4.mul(f32x4.mul(p, scale), f32x4.splat(2));
+}
+
 export function sigmoidForward(x: usize, n: i32, y: usize): void {
-  for (let i = 0; i < n; i++) store<f32>(at(y, i), 1 / (1 + Mathf.exp(-load<f32>(at(x, i)))));
+  const one = f32x4.splat(1);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(at(y, i), f32x4.div(one, f32x4.add(one, exp4(f32x4.neg(v128.load(at(x, i)))))));
+  for (; i < n; i++) store<f32>(at(y, i), 1 / (1 + Mathf.exp(-load<f32>(at(x, i)))));
 }
 
 /** dx = dy * y * (1 - y), from the forward output y. */

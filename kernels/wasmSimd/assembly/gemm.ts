@@ -40,6 +40,30 @@
   v128.store(c + 3 * rowC, c30); v128.store(c + 3 * rowC, c31, 16);
 }
 
+/** Four rows of C against 4 columns of B (the N % 8 >= 4 remainder). */
+@inline function block4x4(K: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: bool): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  const rowA = <usize>lda << 2;
+  const rowB = <usize>ldb << 2;
+  let pa = a;
+  let pb = b;
+  for (let k = 0; k < K; k++) {
+    const b0 = v128.load(pb);
+    c0 = f32x4.add(c0, f32x4.mul(f32x4.splat(load<f32>(pa)), b0));
+    c1 = f32x4.add(c1, f32x4.mul(f32x4.splat(load<f32>(pa + rowA)), b0));
+    c2 = f32x4.add(c2, f32x4.mul(f32x4.splat(load<f32>(pa + 2 * rowA)), b0));
+    c3 = f32x4.add(c3, f32x4.mul(f32x4.splat(load<f32>(pa + 3 * rowA)), b0));
+    pa += 4;
+    pb += rowB;
+  }
+  const rowC = <usize>ldc << 2;
+  if (accumulate) {
+    c0 = f32x4.add(c0, v128.load(c)); c1 = f32x4.add(c1, v128.load(c + rowC));
+    c2 = f32x4.add(c2, v128.load(c + 2 * rowC)); c3 = f32x4.add(c3, v128.load(c + 3 * rowC));
+  }
+  v128.store(c, c0); v128.store(c + rowC, c1); v128.store(c + 2 * rowC, c2); v128.store(c + 3 * rowC, c3);
+}
+
 /** One row of C against 8 columns of B. */
 @inline function block1x8(K: i32, a: usize, b: usize, ldb: i32, c: usize, accumulate: bool): void {
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0);
@@ -74,15 +98,17 @@
 export function sgemm(M: i32, N: i32, K: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: i32): void {
   const acc = accumulate != 0;
   const N8 = N & ~7;
+  const N4 = N & ~3;
   let i = 0;
   for (; i + 4 <= M; i += 4) {
     const ai = a + (<usize>(i * lda) << 2);
     const ci = c + (<usize>(i * ldc) << 2);
     for (let j = 0; j < N8; j += 8) block4x8(K, ai, lda, b + (<usize>j << 2), ldb, ci + (<usize>j << 2), ldc, acc);
+    if (N4 > N8) block4x4(K, ai, lda, b + (<usize>N8 << 2), ldb, ci + (<usize>N8 << 2), ldc, acc);
     for (let r = 0; r < 4; r++) {
       const ar = ai + (<usize>(r * lda) << 2);
       const cr = ci + (<usize>(r * ldc) << 2);
-      for (let j = N8; j < N; j++) {
+      for (let j = N4; j < N; j++) {
         const v = dot(K, ar, b + (<usize>j << 2), ldb);
         const p = cr + (<usize>j << 2);
         store<f32>(p, acc ? load<f32>(p) + v : v);

@@ -16,6 +16,7 @@ import { checkLinear, checkLinearBackward } from '../../reference/linear';
 import { checkMatmul } from '../../reference/matmul';
 import { checkMaxPool2d, checkMaxPool2dBackward } from '../../reference/maxPool2d';
 import { checkSgd } from '../../reference/sgd';
+import { assertGradientShape } from '../../reference/shape';
 import { BackendUnavailableError, type Backend } from '../backend';
 import { Arena } from './memory';
 import { WasmThreadPool } from './threads';
@@ -303,7 +304,7 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
   }
 }
 
+/** The reference's own check that dy matches the tensor it is the gradient for. */
 function assertSameShape(op: string, dy: ref.Tensor, other: ref.Tensor): void {
-  if (dy.shape.join() !== other.shape.join()) ref.sigmoidBackward(dy, other); // throws the reference's shape error
-  void op;
+  assertGradientShape(op, dy.shape, other.shape);
 }

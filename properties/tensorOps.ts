@@ -1,5 +1,5 @@
 /** Plain-loop tensor rearrangements the laws are stated with (float64 results; exact moves, no arithmetic). */
-import { fromFlat, sizeOf, type Tensor } from '../reference/index';
+import { fromFlat, resolvePadding, sizeOf, type IntPair, type Padding2d, type Tensor } from '../reference/index';
 
 /** Channels `[from, to)` of a 4-D tensor (axis 1). */
 export function sliceChannels(t: Tensor, from: number, to: number): Tensor {
@@ -71,4 +71,17 @@ export function imageOf(t: Tensor, n: number): Tensor {
 /** Elementwise absolute value: the reference run on |x| and |w| gives the sums the error bound scales with. */
 export function abs(t: Tensor): Tensor {
   return fromFlat(t.shape, Float64Array.from(t.data, Math.abs));
+}
+
+/**
+ * Conv or pool options for the transposed problem: every [h, w] pair (kernelSize, stride, dilation)
+ * swapped and the padding's sides exchanged. Only keys present are touched, so an option the
+ * operation does not know is never introduced.
+ */
+export function transposedOptions<T extends { kernelSize?: IntPair; stride?: IntPair; dilation?: IntPair; padding?: Padding2d }>(options: T): T {
+  const swap = (v: IntPair | undefined) => (v === undefined || typeof v === 'number' ? v : ([v[1], v[0]] as [number, number]));
+  const p = resolvePadding('law', options.padding ?? 0);
+  const out: Record<string, unknown> = { ...options, padding: { top: p.left, bottom: p.right, left: p.top, right: p.bottom } };
+  for (const key of ['kernelSize', 'stride', 'dilation'] as const) if (key in options) out[key] = swap(options[key]);
+  return out as T;
 }

@@ -8,7 +8,7 @@ import type { Backend } from '../../kernels/backend';
 import { conv2dCase, type Conv2dCase } from '../arbitraries/conv2dCase';
 import { assertEqual } from '../compare';
 import { defineProperty } from '../property';
-import { axpby, concatChannels, cropHW, flipHW, imageOf, sliceChannels, transposeHW } from '../tensorOps';
+import { axpby, concatChannels, cropHW, flipHW, imageOf, sliceChannels, transposedOptions, transposeHW } from '../tensorOps';
 import { float32Tensor } from '../tensors';
 
 const int = (min: number, max: number) => fc.integer({ min, max });
@@ -107,18 +107,6 @@ export const im2colMatmulEqualsDirect = defineProperty({
   },
 });
 
-/** The options of a case with the two spatial axes swapped. */
-export function transposeOptions(c: Conv2dCase): ref.Conv2dOptions {
-  const p = ref.resolvePadding('law', c.options.padding ?? 0);
-  const swap = (v: ref.IntPair | undefined) => (v === undefined ? undefined : typeof v === 'number' ? v : ([v[1], v[0]] as [number, number]));
-  return {
-    ...c.options,
-    stride: swap(c.options.stride),
-    dilation: swap(c.options.dilation),
-    padding: { top: p.left, bottom: p.right, left: p.top, right: p.bottom },
-  };
-}
-
 export const transposeCommutes = defineProperty({
   id: 'law-transpose-commutes',
   kind: 'law',
@@ -127,7 +115,7 @@ export const transposeCommutes = defineProperty({
   async check(backend, c: Conv2dCase) {
     const { x, w, b } = integerInputs(c);
     const y = await backend.conv2d(x, w, b, c.options);
-    const yT = await backend.conv2d(transposeHW(x), transposeHW(w), b, transposeOptions(c));
+    const yT = await backend.conv2d(transposeHW(x), transposeHW(w), b, transposedOptions(c.options));
     assertEqual('conv2d(xᵀ, wᵀ) vs conv2d(x, w)ᵀ', yT, transposeHW(y));
   },
 });

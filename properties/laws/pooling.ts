@@ -5,7 +5,7 @@ import { pool2dCase, type Pool2dCase } from '../arbitraries/pool2dCase';
 import fc from 'fast-check';
 import { assertEqual, assertShape, assertThat } from '../compare';
 import { defineProperty } from '../property';
-import { abs, concatChannels, sliceChannels, transposeHW } from '../tensorOps';
+import { abs, concatChannels, sliceChannels, transposedOptions, transposeHW } from '../tensorOps';
 import { float32Tensor } from '../tensors';
 import { sumOfProductsTolerance } from '../tolerance';
 
@@ -61,15 +61,7 @@ export const poolTransposeCommutes = defineProperty({
   arbitrary: pool2dCase(),
   async check(backend, c: Pool2dCase) {
     const x = float32Tensor(c.xShape, c.seed, 'integer');
-    const p = ref.resolvePadding('law', c.options.padding ?? 0);
-    const swap = (v: ref.IntPair | undefined) => (v === undefined || typeof v === 'number' ? v : ([v[1], v[0]] as [number, number]));
-    const swapped = {
-      ...c.options,
-      kernelSize: swap(c.options.kernelSize),
-      stride: swap(c.options.stride),
-      padding: { top: p.left, bottom: p.right, left: p.top, right: p.bottom },
-      ...(c.kind === 'max' ? { dilation: swap(c.options.dilation) } : {}),
-    } as Pool2dCase['options'];
+    const swapped = transposedOptions(c.options as ref.MaxPool2dOptions & ref.AvgPool2dOptions) as Pool2dCase['options'];
     const y = await pool(backend, c, x);
     const yT = await pool(backend, { ...c, options: swapped } as Pool2dCase, transposeHW(x));
     assertEqual('pool(xᵀ) vs pool(x)ᵀ', yT, transposeHW(y));

@@ -6,7 +6,7 @@ import * as ref from '../reference/index';
 import type { Backend } from '../kernels/backend';
 import { createReferenceBackend } from '../kernels/referenceBackend';
 import { LENET } from '../fixtures/lenet/architecture';
-import { initParameters, trainStep } from '../fixtures/lenet/model';
+import { initParameters, toDevice, trainStep } from '../fixtures/lenet/model';
 import { abs } from '../properties/tensorOps';
 import { float32Tensor } from '../properties/tensors';
 import { sumOfProductsTolerance, transcendentalTolerance } from '../properties/tolerance';
@@ -24,6 +24,8 @@ export interface BenchCase {
   readonly unit: 'flop' | 'element';
   /** In the `--quick` set. */
   readonly quick: boolean;
+  /** Whether the case means anything on this backend (default: every backend). */
+  appliesTo?(backend: Backend): boolean;
   /** Runs once on the backend; the result is what `check` compares. */
   run(backend: Backend): Promise<unknown>;
   /** The largest `|result - reference| / bound` (<= 1 is correct), computed once before timing. */
@@ -157,8 +159,13 @@ function linearCases(s: LinearShape): BenchCase[] {
 /** Multiply-adds of one LeNet forward pass per example (convolutions and linear layers). */
 export const LENET_MACS_PER_EXAMPLE = 28 * 28 * 6 * 25 + 10 * 10 * 16 * 150 + 400 * 120 + 120 * 84 + 84 * 10;
 
-/** One whole LeNet training step at batch 256 (forward, backward, SGD), from fixed parameters. */
-function trainStepCase(): BenchCase {
+/**
+ * One whole LeNet training step at batch 256 (forward, backward, SGD), from fixed parameters, as
+ * `npm run lenet` runs it: resident parameters and activations where the backend has device memory.
+ * `resident: false` is the same step with every operation copying its inputs in and results out,
+ * on those backends only, so the gain from residency is a ratio in one run.
+ */
+function trainStepCase(resident: boolean): BenchCase {
   const batch = 256;
   const x = float32Tensor([batch, 1, 28, 28], 11);
   const random = ref.createRandom(12);
@@ -166,10 +173,19 @@ function trainStepCase(): BenchCase {
   const initial = initParameters(ref.createRandom(13), LENET);
   // Each call starts from the same parameters, so every timed step does the same work.
   const fresh = () => initial.map((p) => p && { weight: { shape: p.weight.shape, data: Float32Array.from(p.weight.data) }, bias: { shape: p.bias.shape, data: Float32Array.from(p.bias.data) } });
+  const hostOnly = (backend: Backend): Backend => ({ ...backend, device: undefined });
   return {
-    shape: 'lenet-train-step', op: 'trainStep', description: 'batch 256, forward + backward + SGD (lr 0.9)', quick: true, unit: 'flop',
+    shape: 'lenet-train-step', op: resident ? 'trainStep' : 'trainStepCopying', quick: true, unit: 'flop',
+    description: resident ? 'batch 256, forward + backward + SGD (lr 0.9)' : 'the same, every op copying in and out (no residency)',
     work: 3 * 2 * LENET_MACS_PER_EXAMPLE * batch, // forward, dx and dw: three passes of the multiply-adds
-    run: (backend) => trainStep(backend, x, labels, fresh(), 0.9),
+    ...(resident ? {} : { appliesTo: (backend: Backend) => backend.device !== undefined }),
+    run: async (backend) => {
+      if (!resident) return trainStep(hostOnly(backend), x, labels, fresh(), 0.9);
+      const parameters = await toDevice(backend, fresh());
+      const result = await trainStep(backend, x, labels, parameters, 0.9);
+      for (const p of parameters) for (const t of p ? [p.weight, p.bias] : []) if (ref.isResident(t)) t.release();
+      return result;
+    },
     check: async (r) => {
       // The loss before the step, against the reference's: the error model of the longest sum (fc1, 400 terms).
       const expected = (await trainStep(createReferenceBackend(), x, labels, fresh(), 0.9)).loss;
@@ -180,6 +196,5 @@ function trainStepCase(): BenchCase {
 }
 
 export function benchCases(): BenchCase[] {
-  const step = trainStepCase();
-  return [...CONV_SHAPES.flatMap(convCases), ...POOL_SHAPES.flatMap(poolCases), ...LINEAR_SHAPES.flatMap(linearCases), step];
+  return [...CONV_SHAPES.flatMap(convCases), ...POOL_SHAPES.flatMap(poolCases), ...LINEAR_SHAPES.flatMap(linearCases), trainStepCase(true), trainStepCase(false)];
 }

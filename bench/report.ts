@@ -49,8 +49,12 @@ export interface BenchResult {
   readonly speedupOverReference?: number;
   /** Throughput / the measured all-core wasm SIMD limit (flop work only). */
   readonly shareOfLimit?: number;
-  /** Inputs and outputs cross to and from the backend on every call (no device-resident path yet). */
-  readonly readback: 'every call';
+  /**
+   * 'every call': inputs are copied to the backend and results read back on every call. 'none
+   * (resident)': inputs were uploaded before timing and results stay on the backend (as in a training
+   * step), on backends with device memory; the LeNet step's trainStepCopying figure shows what the copies cost.
+   */
+  readonly readback: 'every call' | 'none (resident)';
 }
 
 export interface BenchReport {
@@ -67,14 +71,14 @@ const unitOf = (r: BenchResult) => (r.unit === 'flop' ? 'GFLOP/s' : 'Melem/s');
 const fmt = (v: number | undefined, digits = 2) => (v === undefined ? '-' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(digits));
 
 export function formatTable(report: BenchReport): string {
-  const header = ['shape', 'op', 'backend', 'throughput', 'median ms', 'p99 ms', '±%', 'first ms', 'x ref', '% limit', 'check'];
+  const header = ['shape', 'op', 'backend', 'data', 'throughput', 'median ms', 'p99 ms', '±%', 'first ms', 'x ref', '% limit', 'check'];
   const rows = report.results.map((r) => [
-    r.shape, r.op, r.backend, r.throughput === undefined ? '-' : `${fmt(r.throughput)} ${unitOf(r)}`, fmt(r.medianMs), fmt(r.p99Ms), fmt(r.rmePercent, 1),
+    r.shape, r.op, r.backend, r.readback === 'every call' ? 'copied' : 'resident', r.throughput === undefined ? '-' : `${fmt(r.throughput)} ${unitOf(r)}`, fmt(r.medianMs), fmt(r.p99Ms), fmt(r.rmePercent, 1),
     fmt(r.firstCallMs, 0), r.speedupOverReference === undefined ? '-' : `${fmt(r.speedupOverReference)}x`,
     r.shareOfLimit === undefined ? '-' : `${(100 * r.shareOfLimit).toFixed(1)}%`, r.status === 'ok' ? `ok (${r.errorRatio.toFixed(2)})` : r.status,
   ]);
   const widths = header.map((h, k) => Math.max(h.length, ...rows.map((row) => row[k].length)));
-  const line = (cells: string[]) => cells.map((c, k) => (k < 3 ? c.padEnd(widths[k]) : c.padStart(widths[k]))).join('  ');
+  const line = (cells: string[]) => cells.map((c, k) => (k < 4 ? c.padEnd(widths[k]) : c.padStart(widths[k]))).join('  ');
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 

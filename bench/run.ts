@@ -52,12 +52,16 @@ async function main(): Promise<void> {
   if (cases.length === 0) throw new Error('no benchmark matches --op/--shape/--quick; run with --help for the names.');
 
   const results: BenchResult[] = [];
-  const total = cases.length * backendNames.length;
+  let total = cases.length * backendNames.length;
   let done = 0;
   const started = performance.now();
   for (const name of backendNames) {
     const backend = createBackend(name);
     for (const c of cases) {
+      if (c.appliesTo && !c.appliesTo(backend)) {
+        total--;
+        continue;
+      }
       done++;
       const elapsed = (performance.now() - started) / 1000;
       process.stderr.write(`[${done}/${total}] ${name} ${c.shape} ${c.op} (${elapsed.toFixed(0)} s elapsed)\n`);
@@ -97,6 +101,10 @@ async function main(): Promise<void> {
   console.log(`\n${formatTable(report)}\n`);
   const lenetStep = results.filter((r) => r.op === 'trainStep' && r.medianMs).sort((a, b) => (a.medianMs as number) - (b.medianMs as number));
   for (const r of lenetStep) console.log(`LeNet training step on ${r.backend}: ${(256 / ((r.medianMs as number) / 1000)).toFixed(0)} examples/s`);
+  for (const r of lenetStep) {
+    const copying = results.find((c) => c.op === 'trainStepCopying' && c.backend === r.backend && c.medianMs);
+    if (copying) console.log(`  residency on ${r.backend}: ${((copying.medianMs as number) / (r.medianMs as number)).toFixed(2)}x faster than copying every tensor in and out (${(256 / ((copying.medianMs as number) / 1000)).toFixed(0)} examples/s)`);
+  }
   if (lenetStep[0]) console.log(`fastest backend here (LeNet training step): ${lenetStep[0].backend}; npm run lenet uses it by default`);
   console.log(`\n${formatPeers(report)}`);
   if (earlier) console.log(`\ncompared with ${values.compare}:\n${formatComparison(report, earlier)}`);

@@ -5,8 +5,29 @@
  * this interface and hands it to the suite.
  */
 import type {
-  AvgPool2dOptions, Conv2dGradients, Conv2dOptions, Labels, LinearGradients, MaxPool2dOptions, Tensor,
+  AvgPool2dOptions, Conv2dGradients, Conv2dOptions, Labels, LinearGradients, MaxPool2dOptions, ResidentTensor, Tensor,
 } from '../reference/index';
+
+/**
+ * Tensors kept on a backend between operations, so a chain of them (a whole training step) copies
+ * its input in once and reads back only what the caller asks for. Outside a scope, every operation
+ * takes host tensors and returns host tensors, as the reference does; a backend without residency
+ * simply has no `device`.
+ */
+export interface DeviceMemory {
+  /**
+   * Runs `body` with every operation's result kept on the backend (a `ResidentTensor`, which the
+   * next operation reads in place; `data` reads it back). When `body` settles, every resident tensor
+   * made inside is released, except those in its result (looked for in arrays and plain objects),
+   * which pass to the enclosing scope, or to the caller outside all scopes. Scopes nest; calls made
+   * while one is open belong to it.
+   */
+  scope<T>(body: () => Promise<T>): Promise<T>;
+  /** Copies a host tensor onto the backend once; it lives until `release()` (or its scope's end). */
+  upload(t: Tensor): Promise<ResidentTensor>;
+  /** What is held now: resident tensors, their bytes, and the memory reserved in all (high-water mark). */
+  usage(): { readonly tensors: number; readonly bytes: number; readonly reservedBytes: number };
+}
 
 export interface Backend {
   /** The backend's registry name, e.g. `'webasm'`. */
@@ -34,8 +55,11 @@ export interface Backend {
   crossEntropy(logits: Tensor, labels: Labels): Promise<number>;
   crossEntropyBackward(logits: Tensor, labels: Labels): Promise<{ readonly dlogits: Tensor }>;
   accuracy(logits: Tensor, labels: Labels): Promise<number>;
-  /** In place, like the reference: `param -= lr * grad`. */
+  /** In place, like the reference: `param -= lr * grad` (on the backend, for a resident param). */
   sgd(params: readonly Tensor[], grads: readonly Tensor[], lr: number): Promise<void>;
+
+  /** Residency, where the backend has it (wasm-simd: wasm memory). */
+  readonly device?: DeviceMemory;
 
   /** Releases compiled kernels and contexts. */
   dispose(): void;

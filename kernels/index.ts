@@ -7,7 +7,7 @@ import { createGpuJsBackend } from './gpujs/index';
 import { createReferenceBackend } from './referenceBackend';
 import { createWasmSimdBackend } from './wasmSimd/index';
 
-export { BackendUnavailableError, UnsupportedOptionError, type Backend, type BackendName } from './backend';
+export { BackendUnavailableError, UnsupportedOptionError, type Backend, type BackendName, type DeviceMemory } from './backend';
 export type { GpuJsBackend } from './gpujs/index';
 
 /** Every backend name, in the order the suite and the bench try them. */

@@ -4,7 +4,7 @@
  */
 export { OperatorInputError } from './errors';
 export {
-  type Tensor, type NestedNumbers, tensor, fromFlat, toNested, zeros, arange, reshape, sizeOf, formatShape, assertTensor,
+  type Tensor, type ResidentTensor, RESIDENT, isResident, type NestedNumbers, tensor, fromFlat, toNested, zeros, arange, reshape, sizeOf, formatShape, assertTensor, assertHostTensor,
 } from './tensor';
 export {
   type IntPair, type Padding2d, type Conv2dOptions, type Pool2dOptions, type MaxPool2dOptions, type AvgPool2dOptions,

@@ -1,5 +1,5 @@
 import { OperatorInputError } from './errors';
-import { assertTensor, formatShape, type Tensor } from './tensor';
+import { assertHostTensor, assertTensor, formatShape, type Tensor } from './tensor';
 
 /**
  * One plain SGD step, in place: `param -= lr * grad` for every pair (PyTorch's `optim.SGD` with no
@@ -7,6 +7,7 @@ import { assertTensor, formatShape, type Tensor } from './tensor';
  */
 export function sgd(params: readonly Tensor[], grads: readonly Tensor[], lr: number): void {
   checkSgd(params, grads, lr);
+  params.forEach((p, i) => assertHostTensor('sgd', `params[${i}]`, p));
   params.forEach((p, i) => {
     const g = grads[i].data;
     for (let k = 0; k < p.data.length; k++) p.data[k] -= lr * g[k];
@@ -24,7 +25,7 @@ export function checkSgd(params: readonly Tensor[], grads: readonly Tensor[], lr
   params.forEach((p, i) => {
     assertTensor('sgd', `params[${i}]`, p);
     assertTensor('sgd', `grads[${i}]`, grads[i]);
-    if (p.data.length !== grads[i].data.length || p.shape.some((d, k) => d !== grads[i].shape[k])) {
+    if (p.shape.length !== grads[i].shape.length || p.shape.some((d, k) => d !== grads[i].shape[k])) {
       throw new OperatorInputError(
         'sgd',
         `params[${i}] ${formatShape(p.shape)} and grads[${i}] ${formatShape(grads[i].shape)} differ in shape.`,

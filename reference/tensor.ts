@@ -11,6 +11,25 @@ export type Tensor = {
   readonly data: Float32Array | Float64Array;
 };
 
+/** The key that marks a resident tensor; its value names the backend that holds the values. */
+export const RESIDENT = Symbol.for('d2l-conv.resident');
+
+/**
+ * A tensor whose values stay on a backend (wasm memory, a GPU texture) between operations, so the
+ * next operation on that backend reads them in place. `data` reads them back (a copy, cached until
+ * the backend changes them), so any code that takes a `Tensor` takes one; writing into that copy
+ * does not reach the backend. `release()` frees the backend's copy; reading it afterwards throws.
+ */
+export type ResidentTensor = Tensor & {
+  readonly [RESIDENT]: string;
+  readonly released: boolean;
+  release(): void;
+};
+
+export function isResident(value: unknown): value is ResidentTensor {
+  return typeof value === 'object' && value !== null && RESIDENT in value;
+}
+
 /** Nested arrays of numbers, as `torch.tensor` takes them. */
 export type NestedNumbers = number | readonly NestedNumbers[];
 
@@ -38,13 +57,49 @@ export function assertTensor(op: string, name: string, value: unknown, rank?: nu
   if (typeof value !== 'object' || value === null) {
     throw new OperatorInputError(op, `${name} must be a tensor { shape, data }; got ${String(value)}.`);
   }
-  const { shape, data } = value as { shape?: unknown; data?: unknown };
+  const { shape } = value as { shape?: unknown };
   if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 1)) {
     throw new OperatorInputError(
       op,
       `${name}.shape must be an array of positive integers; got ${JSON.stringify(shape)}.`,
     );
   }
+  if (isResident(value)) {
+    // Well-formed by construction; reading `data` here would copy it back for nothing.
+    if (value.released) {
+      throw new OperatorInputError(
+        op,
+        `${name} ${formatShape(shape)} was released on ${value[RESIDENT]} (release() was called, or the scope that made it ended). ` +
+          `Fix: return it from the scope, or release it only after its last use.`,
+      );
+    }
+  } else {
+    assertData(op, name, (value as { data?: unknown }).data, shape);
+  }
+  if (rank !== undefined && shape.length !== rank) {
+    throw new OperatorInputError(
+      op,
+      `${name} must be ${rank}-D${layout ? ` ${layout}` : ''}; got shape ${formatShape(shape)} (${shape.length}-D).`,
+    );
+  }
+  return value as Tensor;
+}
+
+/**
+ * For operations that write into `data` in place (sgd): a resident tensor's `data` is a copy, so
+ * writing there would be lost; refuse it rather than update nothing.
+ */
+export function assertHostTensor(op: string, name: string, t: Tensor): void {
+  if (isResident(t)) {
+    throw new OperatorInputError(
+      op,
+      `${name} ${formatShape(t.shape)} is resident on ${t[RESIDENT]}, and this backend updates tensors in place in host memory, ` +
+        `so the update would be lost. Fix: run this operation on ${t[RESIDENT]}, or pass a host copy ({ shape, data: Float32Array.from(t.data) }).`,
+    );
+  }
+}
+
+function assertData(op: string, name: string, data: unknown, shape: readonly number[]): void {
   if (!(data instanceof Float32Array || data instanceof Float64Array)) {
     throw new OperatorInputError(
       op,
@@ -58,13 +113,6 @@ export function assertTensor(op: string, name: string, value: unknown, rank?: nu
       `${name}.data has ${data.length} elements but its shape ${formatShape(shape)} needs ${sizeOf(shape)}.`,
     );
   }
-  if (rank !== undefined && shape.length !== rank) {
-    throw new OperatorInputError(
-      op,
-      `${name} must be ${rank}-D${layout ? ` ${layout}` : ''}; got shape ${formatShape(shape)} (${shape.length}-D).`,
-    );
-  }
-  return value as Tensor;
 }
 
 function describeType(value: unknown): string {

@@ -2,7 +2,7 @@
  * matmul, linear (forward and backward) and sgd as gpu.js kernels, one thread per output element,
  * every inner length a compiled-in constant.
  */
-import { type LinearGradients, type Tensor } from '../../reference/index';
+import { assertHostTensor, type LinearGradients, type Tensor } from '../../reference/index';
 import { checkLinear, checkLinearBackward } from '../../reference/linear';
 import { checkMatmul } from '../../reference/matmul';
 import { checkSgd } from '../../reference/sgd';
@@ -98,6 +98,7 @@ export async function linearBackward(rt: GpuJsRuntime, dy: Tensor, x: Tensor, we
 /** In place, like the reference: the updated values are written back into each parameter. */
 export async function sgd(rt: GpuJsRuntime, params: readonly Tensor[], grads: readonly Tensor[], lr: number): Promise<void> {
   checkSgd(params, grads, lr);
+  params.forEach((p, i) => assertHostTensor('sgd', `params[${i}]`, p));
   await Promise.all(
     params.map(async (p, i) => {
       const updated = await rt.run({ key: `sgd ${p.data.length}`, source: sgdKernel, outputLength: p.data.length, constants: {} }, [

@@ -1,14 +1,22 @@
 // wasm-simd specifics the shared property suite does not reach: the single-thread path, and the
-// memory limit. (Everything else about it is judged by properties/tests/suite.test.ts.)
+// memory limit, resident tensors. (Everything else about it is judged by properties/tests/suite.test.ts.)
 import { describe, expect, it } from 'vitest';
 import { createWasmSimdBackend } from '../wasmSimd/index';
 import { describePropertySuite } from '../../properties/vitestSuite';
+import { residentView } from '../../properties/adapters/resident';
 import { float32Tensor } from '../../properties/tensors';
+import { createRandom, isResident, sgd, type ResidentTensor, type Tensor } from '../../reference/index';
+import type { Backend } from '../backend';
+import { LENET } from '../../fixtures/lenet/architecture';
+import { initParameters, toDevice, trainStep, type LayerParameters } from '../../fixtures/lenet/model';
 import { transcendentalTolerance, worstViolation } from '../../properties/tolerance';
 
 describePropertySuite('wasm-simd, 1 thread', () => createWasmSimdBackend({ threads: 1 }), {
   only: ['conv2d-forward-equals-reference', 'conv2d-backward-equals-reference', 'contract-deterministic'],
 });
+
+// Residency: the whole suite again, every input uploaded and every result kept in wasm memory.
+describePropertySuite('wasm-simd, resident', () => residentView(createWasmSimdBackend()));
 
 describe('wasm-simd threads', () => {
   it('conv2dBackward gives the same bits on 1 and 2 threads, call after call (weight gradients summed per chunk, in order)', async () => {
@@ -47,14 +55,106 @@ describe('wasm-simd sigmoid (a vectorized exp)', () => {
 });
 
 describe('wasm-simd memory', () => {
-  it('refuses a call that would need more than wasm32\'s 4 GiB, with the size and the fix', async () => {
+  it('refuses a call that would need more than wasm32\'s 4 GiB, with the size and the fix, and frees what the call had taken', async () => {
     const backend = createWasmSimdBackend({ threads: 1 });
     const x = float32Tensor([1, 1, 2048, 2048], 1); // 16 MiB, but its 64x64 im2col is ~62 GiB
     const w = float32Tensor([1, 1, 64, 64], 2);
-    await expect(backend.conv2d(x, w, null)).rejects.toThrow(/wasm-simd: an im2col buffer needs \d+\.\d+ GiB of wasm memory in this call, over the 4 GiB wasm32 limit\. Fix: split the batch\./);
-    // The backend is still usable afterwards (the arena was reset).
+    await expect(backend.conv2d(x, w, null)).rejects.toThrow(
+      /wasm-simd: an im2col buffer needs \d+\.\d+ GiB of wasm memory, with \d+\.\d MiB already in use \(resident tensors and this call's other buffers\): over the 4 GiB wasm32 limit\. Fix: split the batch, or release resident tensors you no longer need\./,
+    );
+    // The backend is still usable afterwards, and holds nothing.
     const y = await backend.conv2d(float32Tensor([1, 1, 3, 3], 3), float32Tensor([1, 1, 2, 2], 4), null);
     expect(y.shape).toEqual([1, 1, 2, 2]);
+    expect(backend.device!.usage()).toMatchObject({ tensors: 0, bytes: 0 });
     backend.dispose();
   });
 });
+
+describe('wasm-simd resident tensors', () => {
+  const x = float32Tensor([2, 3, 6, 6], 1);
+  const w = float32Tensor([4, 3, 3, 3], 2);
+  const b = float32Tensor([4], 3);
+
+  it('a scope keeps results in wasm memory, chains them without copies, and releases all but what it returns', async () => {
+    const backend = createWasmSimdBackend({ threads: 1 });
+    const device = backend.device!;
+    const host = await backend.sigmoid(await backend.conv2d(x, w, b, { padding: 1 }));
+    const kept = await device.scope(async () => {
+      const h = await backend.conv2d(x, w, b, { padding: 1 });
+      expect(isResident(h)).toBe(true);
+      const s = await backend.sigmoid(h);
+      expect(device.usage().tensors).toBe(2);
+      return { s };
+    });
+    expect(device.usage().tensors).toBe(1); // h was released, s returned
+    expect(isResident(kept.s)).toBe(true);
+    expect(Buffer.from(kept.s.data.buffer).equals(Buffer.from(host.data.buffer))).toBe(true);
+    (kept.s as ResidentTensor).release();
+    expect(device.usage()).toMatchObject({ tensors: 0, bytes: 0 });
+    backend.dispose();
+  });
+
+  it('a released tensor is refused by name, by every operation and by a read, never read from reused memory', async () => {
+    const backend = createWasmSimdBackend({ threads: 1 });
+    const rx = await backend.device!.upload(x);
+    rx.release();
+    rx.release(); // twice is allowed
+    await expect(backend.relu(rx)).rejects.toThrow('relu: x [2, 3, 6, 6] was released on wasm-simd (release() was called, or the scope that made it ended). Fix: return it from the scope, or release it only after its last use.');
+    expect(() => rx.data).toThrow(/wasm-simd: a resident tensor \[2, 3, 6, 6\] was read after release\(\)/);
+    backend.dispose();
+  });
+
+  it('sgd updates resident parameters where they live; the reference and gpu.js refuse them instead of updating a copy', async () => {
+    const backend = createWasmSimdBackend({ threads: 1 });
+    const p = await backend.device!.upload(w);
+    const g = float32Tensor([4, 3, 3, 3], 5);
+    const before = Float32Array.from(p.data); // a read-back copy, cached until sgd changes p
+    await backend.sgd([p], [g], 0.5);
+    const expected = Float32Array.from(before, (v, i) => Math.fround(v - Math.fround(0.5 * g.data[i])));
+    expect(Array.from(p.data)).toEqual(Array.from(expected));
+    expect(() => sgd([p], [g], 0.5)).toThrow(/sgd: params\[0\] \[4, 3, 3, 3\] is resident on wasm-simd, and this backend updates tensors in place in host memory/);
+    p.release();
+    backend.dispose();
+  });
+
+  it('another instance\'s resident tensor is read back and copied in, never used as an address here', async () => {
+    const one = createWasmSimdBackend({ threads: 1 });
+    const two = createWasmSimdBackend({ threads: 1 });
+    const rx = await one.device!.upload(x);
+    const y = await two.relu(rx);
+    expect(Array.from(y.data)).toEqual(Array.from(x.data, (v) => Math.max(0, v)));
+    rx.release();
+    one.dispose();
+    two.dispose();
+  });
+
+  it('a LeNet training step on resident tensors gives the same bits as on host tensors, and leaves only the parameters resident', async () => {
+    const backend = createWasmSimdBackend({ threads: 1 });
+    const random = createRandom(7);
+    const onHost = initParameters(random, LENET);
+    const resident = await toDevice(backend, onHost.map((p) => p && { weight: copyOf(p.weight), bias: copyOf(p.bias) }));
+    expect(resident.every((p) => p === null || (isResident(p.weight) && isResident(p.bias)))).toBe(true);
+    const held = backend.device!.usage().tensors;
+    for (let step = 0; step < 3; step++) {
+      const x = float32Tensor([16, 1, 28, 28], 10 + step, 'uniform', 0.5);
+      const labels = Array.from({ length: 16 }, (_, i) => (i * 7 + step) % 10);
+      const a = await trainStepOnHost(backend, x, labels, onHost);
+      const b = await trainStep(backend, x, labels, resident, 0.9, LENET);
+      expect(b).toEqual(a);
+      expect(backend.device!.usage().tensors).toBe(held);
+    }
+    resident.forEach((p, k) => {
+      if (!p) return;
+      expect(Buffer.from(Float32Array.from(p.weight.data).buffer).equals(Buffer.from(Float32Array.from(onHost[k]!.weight.data).buffer)), `layer ${k}`).toBe(true);
+    });
+    backend.dispose();
+  });
+});
+
+const copyOf = (t: Tensor): Tensor => ({ shape: [...t.shape], data: Float32Array.from(t.data) });
+
+/** The same step with residency switched off: the backend without its device memory. */
+function trainStepOnHost(backend: Backend, x: Tensor, labels: number[], parameters: LayerParameters[]) {
+  const { device: _device, ...hostOnly } = backend;
+  return trainStep(hostOnly as Backend, x, labels, parameters, 0.9, LENET);
+}

@@ -3,6 +3,7 @@
  * (AssemblyScript, kernels/wasmSimd/assembly/, built by `npm run build`). Convolutions and linear
  * layers are im2col + f32x4 GEMMs (4x8 register blocks; dot-product blocks for A·Bᵀ); pools, activations, softmax cross-entropy and
  * SGD are loops in the same module. Validation is the reference's own (the same errors).
+ * Inside `device.scope`, results stay in wasm memory and the next operation reads them in place.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -18,7 +19,8 @@ import { checkMaxPool2d, checkMaxPool2dBackward } from '../../reference/maxPool2
 import { checkSgd } from '../../reference/sgd';
 import { assertGradientShape } from '../../reference/shape';
 import { BackendUnavailableError, type Backend } from '../backend';
-import { Arena } from './memory';
+import { Scratch, WasmHeap } from './memory';
+import { ResidentTensors, type WasmTensor } from './resident';
 import { WasmThreadPool } from './threads';
 
 /** Where `npm run build` writes the module. */
@@ -65,21 +67,37 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
   const { kernels: k, module, memory } = instantiate();
   const threads = options.threads ?? defaultThreads();
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`wasm-simd: threads must be a positive integer; got ${threads}.`);
-  const arena = new Arena(memory, 'wasm-simd');
+  const heap = new WasmHeap(memory, 'wasm-simd');
+  const residents = new ResidentTensors(heap);
   const pool = new WasmThreadPool(module, memory, threads - 1);
-  // One operation at a time: the arena is reset when each finishes, and a threaded operation awaits
-  // its helpers, so two interleaved operations would free each other's buffers.
+  // The running operation's scratch, and the scope its results belong to (null: back to the host).
+  let arena = new Scratch(heap);
+  let owner: Set<WasmTensor> | null = null;
+  // One operation at a time: a threaded operation awaits its helpers, and its scratch blocks must
+  // not be handed to another operation meanwhile. The scope is the caller's, taken at call time.
   let queue: Promise<unknown> = Promise.resolve();
   function run<T>(body: () => T | Promise<T>): Promise<T> {
+    const scope = residents.current();
     const result = queue.then(async () => {
+      arena = new Scratch(heap);
+      owner = scope;
       try {
         return await body();
       } finally {
-        arena.reset();
+        arena.end();
       }
     });
     queue = result.catch(() => {});
     return result;
+  }
+  /** An input's address: a resident tensor of this backend in place, anything else copied in. */
+  function input(t: ref.Tensor, what: string): number {
+    return residents.owns(t) ? t.ptr : arena.put(t, what);
+  }
+  /** A result: kept resident inside a scope, otherwise copied out to a host tensor the caller owns. */
+  function output(ptr: number, shape: readonly number[]): ref.Tensor {
+    if (owner) return residents.adopt(arena.keep(ptr), shape, owner);
+    return { shape: [...shape], data: heap.f32(ptr, ref.sizeOf(shape)).slice() };
   }
   /**
    * Runs a batch kernel on every thread: this one and the helpers claim chunks of images from a
@@ -114,14 +132,14 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
       const g = checkConv2d('conv2d', x, weight, bias, options);
       return run(async () => {
         const P = g.outH * g.outW;
-        const xp = arena.put(x, 'x');
-        const wp = arena.put(weight, 'weight');
+        const xp = input(x, 'x');
+        const wp = input(weight, 'weight');
         const y = arena.alloc(g.batch * g.outChannels * P, 'the output');
         const colsSize = g.inChannelsPerGroup * g.kernelH * g.kernelW * P;
         const cols = Array.from({ length: Math.min(threads, g.batch) }, () => arena.alloc(colsSize, 'an im2col buffer'));
         await shareBatch(g.batch, 'conv2dForwardRange', (t) => ({ before: [xp, wp, y, cols[t]], after: geometryArgs(g) }));
-        if (bias) k.addBias(y, g.batch, g.outChannels, P, arena.put(bias, 'bias'));
-        return arena.take(y, [g.batch, g.outChannels, g.outH, g.outW]);
+        if (bias) k.addBias(y, g.batch, g.outChannels, P, input(bias, 'bias'));
+        return output(y, [g.batch, g.outChannels, g.outH, g.outW]);
       });
     },
     async conv2dBackward(dy, x, weight, options = {}) {
@@ -131,64 +149,64 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
         const og = g.outChannelsPerGroup;
         const taps = g.inChannelsPerGroup * g.kernelH * g.kernelW;
         const T = Math.min(threads, g.batch);
-        const xp = arena.put(x, 'x');
-        const wp = arena.put(weight, 'weight');
-        const dyp = arena.put(dy, 'dy');
-        const dx = arena.zeros(x.data.length, 'dx');
+        const xp = input(x, 'x');
+        const wp = input(weight, 'weight');
+        const dyp = input(dy, 'dy');
+        const dx = arena.zeros(ref.sizeOf(x.shape), 'dx');
         // One weight-gradient slot per chunk of images, summed below in chunk order (deterministic).
         const chunks = Math.ceil(g.batch / chunkSize(g.batch));
-        const dw = arena.zeros(chunks * weight.data.length, 'the per-chunk dw accumulators');
+        const dw = arena.zeros(chunks * ref.sizeOf(weight.shape), 'the per-chunk dw accumulators');
         const cols = Array.from({ length: T }, () => arena.alloc(taps * P, 'an im2col buffer'));
         const dcols = Array.from({ length: T }, () => arena.alloc(taps * P, 'a column-gradient buffer'));
         const db = arena.alloc(g.outChannels, 'db');
-        const wT = arena.alloc(weight.data.length, 'the transposed weight');
+        const wT = arena.alloc(ref.sizeOf(weight.shape), 'the transposed weight');
         for (let grp = 0; grp < g.groups; grp++) k.transpose(wp + 4 * grp * og * taps, og, taps, wT + 4 * grp * og * taps);
         await shareBatch(g.batch, 'conv2dBackwardRange', (t) => ({ before: [xp, wT, dyp, dx, dw, cols[t], dcols[t]], after: geometryArgs(g) }));
-        for (let c = 1; c < chunks; c++) k.addInto(dw, dw + 4 * c * weight.data.length, weight.data.length);
+        for (let c = 1; c < chunks; c++) k.addInto(dw, dw + 4 * c * ref.sizeOf(weight.shape), ref.sizeOf(weight.shape));
         k.sumBias(dyp, g.batch, g.outChannels, P, db);
-        return { dx: arena.take(dx, x.shape), dw: arena.take(dw, weight.shape), db: arena.take(db, [g.outChannels]) };
+        return { dx: output(dx, x.shape), dw: output(dw, weight.shape), db: output(db, [g.outChannels]) };
       });
     },
     async maxPool2d(x, options) {
       const g = checkMaxPool2d('maxPool2d', x, options);
       return run(() => {
         const y = arena.alloc(g.batch * g.channels * g.outH * g.outW, 'the output');
-        k.maxPoolForward(arena.put(x, 'x'), g.batch * g.channels, g.inH, g.inW, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, g.outH, g.outW, y);
-        return arena.take(y, [g.batch, g.channels, g.outH, g.outW]);
+        k.maxPoolForward(input(x, 'x'), g.batch * g.channels, g.inH, g.inW, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, g.outH, g.outW, y);
+        return output(y, [g.batch, g.channels, g.outH, g.outW]);
       });
     },
     async maxPool2dBackward(dy, x, options) {
       const g = checkMaxPool2dBackward(dy, x, options);
       return run(() => {
-        const dx = arena.zeros(x.data.length, 'dx');
-        k.maxPoolBackward(arena.put(dy, 'dy'), arena.put(x, 'x'), g.batch * g.channels, g.inH, g.inW, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, g.outH, g.outW, dx);
-        return { dx: arena.take(dx, x.shape) };
+        const dx = arena.zeros(ref.sizeOf(x.shape), 'dx');
+        k.maxPoolBackward(input(dy, 'dy'), input(x, 'x'), g.batch * g.channels, g.inH, g.inW, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, g.outH, g.outW, dx);
+        return { dx: output(dx, x.shape) };
       });
     },
     async avgPool2d(x, options) {
       const g = checkAvgPool2d('avgPool2d', x, options);
       return run(() => {
         const y = arena.alloc(g.batch * g.channels * g.outH * g.outW, 'the output');
-        k.avgPoolForward(arena.put(x, 'x'), g.batch * g.channels, g.inH, g.inW, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padTop, g.padBottom, g.padLeft, g.padRight,
+        k.avgPoolForward(input(x, 'x'), g.batch * g.channels, g.inH, g.inW, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padTop, g.padBottom, g.padLeft, g.padRight,
           (options.countIncludePad ?? true) ? 1 : 0, g.outH, g.outW, y);
-        return arena.take(y, [g.batch, g.channels, g.outH, g.outW]);
+        return output(y, [g.batch, g.channels, g.outH, g.outW]);
       });
     },
     async avgPool2dBackward(dy, x, options) {
       const g = checkAvgPool2dBackward(dy, x, options);
       return run(() => {
-        const dx = arena.zeros(x.data.length, 'dx');
-        k.avgPoolBackward(arena.put(dy, 'dy'), g.batch * g.channels, g.inH, g.inW, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padTop, g.padBottom, g.padLeft, g.padRight,
+        const dx = arena.zeros(ref.sizeOf(x.shape), 'dx');
+        k.avgPoolBackward(input(dy, 'dy'), g.batch * g.channels, g.inH, g.inW, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padTop, g.padBottom, g.padLeft, g.padRight,
           (options.countIncludePad ?? true) ? 1 : 0, g.outH, g.outW, dx);
-        return { dx: arena.take(dx, x.shape) };
+        return { dx: output(dx, x.shape) };
       });
     },
     async matmul(A, B) {
       const [m, kk, n] = checkMatmul(A, B);
       return run(() => {
         const c = arena.alloc(m * n, 'the product');
-        k.sgemm(m, n, kk, arena.put(A, 'A'), kk, arena.put(B, 'B'), n, c, n, 0);
-        return arena.take(c, [m, n]);
+        k.sgemm(m, n, kk, input(A, 'A'), kk, input(B, 'B'), n, c, n, 0);
+        return output(c, [m, n]);
       });
     },
     async linear(x, weight, bias) {
@@ -197,9 +215,9 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
       const outF = weight.shape[0];
       return run(() => {
         const y = arena.alloc(batch * outF, 'the output');
-        k.sgemmNT(batch, outF, inF, arena.put(x, 'x'), inF, arena.put(weight, 'weight'), inF, y, outF, 0);
-        if (bias) k.addBias(y, batch, outF, 1, arena.put(bias, 'bias'));
-        return arena.take(y, [batch, outF]);
+        k.sgemmNT(batch, outF, inF, input(x, 'x'), inF, input(weight, 'weight'), inF, y, outF, 0);
+        if (bias) k.addBias(y, batch, outF, 1, input(bias, 'bias'));
+        return output(y, [batch, outF]);
       });
     },
     async linearBackward(dy, x, weight) {
@@ -207,26 +225,27 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
       const [batch, inF] = x.shape;
       const outF = weight.shape[0];
       return run(() => {
-        const dyp = arena.put(dy, 'dy');
+        const dyp = input(dy, 'dy');
         const dx = arena.alloc(batch * inF, 'dx');
-        k.sgemm(batch, inF, outF, dyp, outF, arena.put(weight, 'weight'), inF, dx, inF, 0);
+        k.sgemm(batch, inF, outF, dyp, outF, input(weight, 'weight'), inF, dx, inF, 0);
         const dyT = arena.alloc(batch * outF, 'the transposed dy');
         k.transpose(dyp, batch, outF, dyT);
         const dw = arena.alloc(outF * inF, 'dw');
-        k.sgemm(outF, inF, batch, dyT, batch, arena.put(x, 'x'), inF, dw, inF, 0);
+        k.sgemm(outF, inF, batch, dyT, batch, input(x, 'x'), inF, dw, inF, 0);
         const db = arena.alloc(outF, 'db');
         k.sumBias(dyT, 1, outF, batch, db); // row sums of dyᵀ
-        return { dx: arena.take(dx, [batch, inF]), dw: arena.take(dw, [outF, inF]), db: arena.take(db, [outF]) };
+        return { dx: output(dx, [batch, inF]), dw: output(dw, [outF, inF]), db: output(db, [outF]) };
       });
     },
-    // A reshape: no kernel; the data is copied to float32 so callers may mutate either side.
+    // A reshape: no kernel. The values are copied (in wasm memory for a resident x), so the caller
+    // may change or release either side.
     async flatten(x) {
       const y = ref.flatten(x);
-      return { shape: y.shape, data: Float32Array.from(x.data) };
+      return reshaped(x, y.shape);
     },
     async flattenBackward(dy, inputShape) {
       const { dx } = ref.flattenBackward(dy, inputShape);
-      return { dx: { shape: dx.shape, data: Float32Array.from(dy.data) } };
+      return { dx: await reshaped(dy, dx.shape) };
     },
     sigmoid: async (x) => unary('sigmoid', x, k.sigmoidForward),
     sigmoidBackward: async (dy, y) => ({ dx: await binary('sigmoidBackward', dy, 'output', y, k.sigmoidBackward) }),
@@ -238,40 +257,64 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
     logSoftmaxBackward: async (dy, y) => ({ dx: await rowsBackward('logSoftmaxBackward', dy, y, 1) }),
     async crossEntropy(logits, labels) {
       assertLabels('crossEntropy', logits, labels);
-      return run(() => k.crossEntropyForward(arena.put(logits, 'logits'), arena.putInt32(labels), logits.shape[0], logits.shape[1]));
+      return run(() => k.crossEntropyForward(input(logits, 'logits'), arena.putInt32(labels), logits.shape[0], logits.shape[1]));
     },
     async crossEntropyBackward(logits, labels) {
       assertLabels('crossEntropyBackward', logits, labels);
       return run(() => {
-        const d = arena.alloc(logits.data.length, 'dlogits');
-        k.crossEntropyBackward(arena.put(logits, 'logits'), arena.putInt32(labels), logits.shape[0], logits.shape[1], d);
-        return { dlogits: arena.take(d, logits.shape) };
+        const d = arena.alloc(ref.sizeOf(logits.shape), 'dlogits');
+        k.crossEntropyBackward(input(logits, 'logits'), arena.putInt32(labels), logits.shape[0], logits.shape[1], d);
+        return { dlogits: output(d, logits.shape) };
       });
     },
     async accuracy(logits, labels) {
       assertLabels('accuracy', logits, labels);
-      return run(() => k.correctCount(arena.put(logits, 'logits'), arena.putInt32(labels), logits.shape[0], logits.shape[1]) / logits.shape[0]);
+      return run(() => k.correctCount(input(logits, 'logits'), arena.putInt32(labels), logits.shape[0], logits.shape[1]) / logits.shape[0]);
     },
     async sgd(params, grads, lr) {
       checkSgd(params, grads, lr);
+      params.forEach((p, i) => {
+        if (ref.isResident(p) && !residents.owns(p)) ref.assertHostTensor('sgd', `params[${i}]`, p);
+      });
       await run(() => {
         for (let i = 0; i < params.length; i++) {
-          const p = arena.put(params[i], 'a parameter');
-          k.sgdUpdate(p, arena.put(grads[i], 'a gradient'), params[i].data.length, lr);
-          params[i].data.set(arena.f32(p, params[i].data.length));
+          const param = params[i];
+          const count = ref.sizeOf(param.shape);
+          const p = input(param, 'a parameter');
+          k.sgdUpdate(p, input(grads[i], 'a gradient'), count, lr);
+          // A resident parameter is updated where it lives; a host one gets the new values copied back.
+          if (residents.owns(param)) param.changed();
+          else param.data.set(heap.f32(p, count));
         }
       });
+    },
+    device: {
+      scope: (body) => residents.scope(body),
+      upload: (t) => {
+        ref.assertTensor('upload', 't', t);
+        return run(() => residents.adopt(arena.keep(arena.put(t, 't')), t.shape, owner));
+      },
+      usage: () => ({ tensors: residents.count, bytes: residents.bytes, reservedBytes: heap.capacity }),
     },
     dispose: () => pool.terminate(),
   };
 
   // Elementwise and row-wise helpers: the reference validates (its own errors), the module computes.
+  function reshaped(x: ref.Tensor, shape: readonly number[]): Promise<ref.Tensor> {
+    if (!residents.owns(x) && !residents.current()) return Promise.resolve({ shape: [...shape], data: Float32Array.from(x.data) });
+    return run(() => {
+      const count = ref.sizeOf(shape);
+      const y = arena.alloc(count, 'the output');
+      heap.f32(y, count).set(heap.f32(input(x, 'x'), count));
+      return output(y, shape);
+    });
+  }
   function unary(op: 'sigmoid' | 'relu', x: ref.Tensor, kernel: Fn): Promise<ref.Tensor> {
     ref.assertTensor(op, 'x', x);
     return run(() => {
-      const y = arena.alloc(x.data.length, 'the output');
-      kernel(arena.put(x, 'x'), x.data.length, y);
-      return arena.take(y, x.shape);
+      const y = arena.alloc(ref.sizeOf(x.shape), 'the output');
+      kernel(input(x, 'x'), ref.sizeOf(x.shape), y);
+      return output(y, x.shape);
     });
   }
   function binary(op: string, dy: ref.Tensor, otherName: string, other: ref.Tensor, kernel: Fn): Promise<ref.Tensor> {
@@ -279,17 +322,17 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
     ref.assertTensor(op, otherName, other);
     assertSameShape(op, dy, other);
     return run(() => {
-      const dx = arena.alloc(dy.data.length, 'dx');
-      kernel(arena.put(dy, 'dy'), arena.put(other, otherName), dy.data.length, dx);
-      return arena.take(dx, dy.shape);
+      const dx = arena.alloc(ref.sizeOf(dy.shape), 'dx');
+      kernel(input(dy, 'dy'), input(other, otherName), ref.sizeOf(dy.shape), dx);
+      return output(dx, dy.shape);
     });
   }
   function rows(op: 'softmax' | 'logSoftmax', x: ref.Tensor, log: number): Promise<ref.Tensor> {
     ref.assertTensor(op, 'x', x, 2, '[N, C]');
     return run(() => {
-      const y = arena.alloc(x.data.length, 'the output');
-      k.softmaxForward(arena.put(x, 'x'), x.shape[0], x.shape[1], log, y);
-      return arena.take(y, x.shape);
+      const y = arena.alloc(ref.sizeOf(x.shape), 'the output');
+      k.softmaxForward(input(x, 'x'), x.shape[0], x.shape[1], log, y);
+      return output(y, x.shape);
     });
   }
   function rowsBackward(op: string, dy: ref.Tensor, y: ref.Tensor, log: number): Promise<ref.Tensor> {
@@ -297,9 +340,9 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
     ref.assertTensor(op, 'output', y, 2, '[N, C]');
     assertSameShape(op, dy, y);
     return run(() => {
-      const dx = arena.alloc(dy.data.length, 'dx');
-      k.softmaxBackward(arena.put(dy, 'dy'), arena.put(y, 'output'), dy.shape[0], dy.shape[1], log, dx);
-      return arena.take(dx, dy.shape);
+      const dx = arena.alloc(ref.sizeOf(dy.shape), 'dx');
+      k.softmaxBackward(input(dy, 'dy'), input(y, 'output'), dy.shape[0], dy.shape[1], log, dx);
+      return output(dx, dy.shape);
     });
   }
 }

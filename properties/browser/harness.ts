@@ -57,7 +57,7 @@ export async function bench(mode: BrowserMode, options: { quick: boolean; timeMs
   const backend = createGpuJsBackend(mode);
   try {
     const figures: BrowserBenchFigure[] = [];
-    for (const c of benchCases().filter((b) => (!options.quick || b.quick) && (!options.shapes || options.shapes.includes(b.shape)))) {
+    for (const c of benchCases().filter((b) => (!options.quick || b.quick) && (!options.shapes || options.shapes.includes(b.shape)) && (!b.appliesTo || b.appliesTo(backend)))) {
       figures.push(await timeCase(backend, c, options.timeMs));
     }
     return { figures, executedClasses: [...backend.executedKernelClasses()] };

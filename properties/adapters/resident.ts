@@ -1,0 +1,74 @@
+/**
+ * A backend's residency, judged by the whole property suite: every call uploads its tensor
+ * arguments, runs inside `device.scope` (so the operation reads resident inputs in place and keeps
+ * its results resident), then reads the results back. The suite then checks the values as usual,
+ * and this adapter adds what only residency can break:
+ * - an operation must not write into its inputs (they are the caller's tensors now, not copies);
+ * - when the scope ends, nothing is left behind (the backend's resident-tensor count is unchanged).
+ */
+import * as ref from '../../reference/index';
+import type { Backend, DeviceMemory } from '../../kernels/backend';
+
+export function residentView(backend: Backend): Backend {
+  const device = backend.device;
+  if (!device) throw new Error(`residentView: backend '${backend.name}' has no device memory (backend.device is undefined).`);
+  const view: Record<string, unknown> = { name: `${backend.name} (resident)`, device, dispose: () => backend.dispose() };
+  for (const key of Object.keys(backend) as (keyof Backend)[]) {
+    const method = backend[key];
+    if (key === 'dispose' || key === 'device' || typeof method !== 'function') continue;
+    view[key] = (...args: unknown[]) => callResident(device, key, (method as (...a: unknown[]) => Promise<unknown>).bind(backend), args);
+  }
+  return view as unknown as Backend;
+}
+
+async function callResident(device: DeviceMemory, op: string, method: (...a: unknown[]) => Promise<unknown>, args: unknown[]): Promise<unknown> {
+  const before = device.usage().tensors;
+  const result = await device.scope(async () => {
+    const uploads: { host: ref.Tensor; resident: ref.ResidentTensor }[] = [];
+    const upload = async (value: unknown): Promise<unknown> => {
+      if (Array.isArray(value) && value.length > 0 && value.every(isWellFormed)) return Promise.all(value.map(upload));
+      if (!isWellFormed(value)) return value; // bad input goes to the operation as it came, for its own error
+      const resident = await device.upload(value);
+      uploads.push({ host: value, resident });
+      return resident;
+    };
+    const residentArgs = await Promise.all(args.map(upload));
+    const out = await method(...residentArgs);
+    for (const { host, resident } of uploads) {
+      if (op === 'sgd' && (args[0] as unknown[]).includes(host)) {
+        host.data.set(resident.data); // the parameters' new values, as the in-place contract says
+      } else if (!sameFloat32(host.data, resident.data)) {
+        throw new Error(`${op} on ${resident[ref.RESIDENT]} wrote into its resident input ${ref.formatShape(host.shape)}.`);
+      }
+    }
+    return readBack(out);
+  });
+  const after = device.usage().tensors;
+  if (after !== before) throw new Error(`${op}: ${after - before} resident tensor(s) left behind when its scope ended.`);
+  return result;
+}
+
+function isWellFormed(value: unknown): value is ref.Tensor {
+  try {
+    ref.assertTensor('upload', 'value', value);
+    return !ref.isResident(value);
+  } catch {
+    return false;
+  }
+}
+
+/** Host copies of every tensor in an operation's result (a tensor, a gradients object, a number). */
+function readBack(value: unknown): unknown {
+  if (ref.isResident(value)) return { shape: [...value.shape], data: Float32Array.from(value.data) };
+  if (Array.isArray(value)) return value.map(readBack);
+  if (typeof value === 'object' && value !== null && !ArrayBuffer.isView(value)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, readBack(v)]));
+  }
+  return value;
+}
+
+function sameFloat32(host: ArrayLike<number>, resident: ArrayLike<number>): boolean {
+  const a = Float32Array.from(host);
+  const b = Float32Array.from(resident);
+  return Buffer.from(a.buffer).equals(Buffer.from(b.buffer));
+}

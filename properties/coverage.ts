@@ -29,6 +29,7 @@ export function conv2dLabels(c: Conv2dCase & { values?: string }): string[] {
   if ([g.batch, g.inChannels, g.inH, g.inW, g.outChannels, g.kernelH, g.kernelW].includes(1)) labels.push('a dimension of 1');
   if (g.inChannelsPerGroup * g.kernelH * g.kernelW > 1000) labels.push('forward sum > 1000 terms');
   if (g.batch * g.outH * g.outW > 1000) labels.push('weight-gradient sum > 1000 terms');
+  if (g.batch >= 16) labels.push('batch >= 16 (split into chunks)');
   return labels;
 }
 

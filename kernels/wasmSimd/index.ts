@@ -156,12 +156,15 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
         // One weight-gradient slot per chunk of images, summed below in chunk order (deterministic).
         const chunks = Math.ceil(g.batch / chunkSize(g.batch));
         const dw = arena.zeros(chunks * ref.sizeOf(weight.shape), 'the per-chunk dw accumulators');
-        const cols = Array.from({ length: T }, () => arena.alloc(taps * P, 'an im2col buffer'));
-        const dcols = Array.from({ length: T }, () => arena.alloc(taps * P, 'a column-gradient buffer'));
+        // Images per GEMM: enough side by side for about 1024 columns (LeNet conv2: 8 images of 100), one for big images.
+        const perGemm = Math.max(1, Math.min(chunkSize(g.batch), Math.floor(1024 / P)));
+        const cols = Array.from({ length: T }, () => arena.alloc(taps * P * perGemm, 'an im2col buffer'));
+        const dcols = Array.from({ length: T }, () => arena.alloc(taps * P * perGemm, 'a column-gradient buffer'));
+        const dys = Array.from({ length: T }, () => arena.alloc(og * P * perGemm, 'a gathered-dy buffer'));
         const db = arena.alloc(g.outChannels, 'db');
         const wT = arena.alloc(ref.sizeOf(weight.shape), 'the transposed weight');
         for (let grp = 0; grp < g.groups; grp++) k.transpose(wp + 4 * grp * og * taps, og, taps, wT + 4 * grp * og * taps);
-        await shareBatch(g.batch, 'conv2dBackwardRange', (t) => ({ before: [xp, wT, dyp, dx, dw, cols[t], dcols[t]], after: geometryArgs(g) }));
+        await shareBatch(g.batch, 'conv2dBackwardRange', (t) => ({ before: [xp, wT, dyp, dx, dw, cols[t], dcols[t], dys[t], perGemm], after: geometryArgs(g) }));
         for (let c = 1; c < chunks; c++) k.addInto(dw, dw + 4 * c * ref.sizeOf(weight.shape), ref.sizeOf(weight.shape));
         k.sumBias(dyp, g.batch, g.outChannels, P, db);
         return { dx: output(dx, x.shape), dw: output(dw, weight.shape), db: output(db, [g.outChannels]) };

@@ -13,6 +13,8 @@ export interface Conv2dCase {
 
 /** Bounds of the generated cases; each default keeps one reference call under a millisecond or so. */
 export interface Conv2dCaseConstraints {
+  /** Smallest batch. Default 1. */
+  readonly minBatch?: number;
   /** Largest batch. Default 2. */
   readonly maxBatch?: number;
   /** Largest number of groups. Default 3. */
@@ -44,7 +46,7 @@ export function padding2d(max: number): fc.Arbitrary<{ form: Padding2d; top: num
 /** Configuration first (kernel, stride, padding, dilation, groups), then shapes valid for it. */
 export function conv2dCase(constraints: Conv2dCaseConstraints = {}): fc.Arbitrary<Conv2dCase> {
   const {
-    maxBatch = 2, maxGroups = 3, maxChannelsPerGroup = 3, maxKernel = 4, maxStride = 3, maxDilation = 2,
+    minBatch = 1, maxBatch = 2, maxGroups = 3, maxChannelsPerGroup = 3, maxKernel = 4, maxStride = 3, maxDilation = 2,
     maxPadding = 2, maxExtraSize = 6,
   } = constraints;
   const int = (min: number, max: number) => fc.integer({ min, max });
@@ -57,7 +59,7 @@ export function conv2dCase(constraints: Conv2dCaseConstraints = {}): fc.Arbitrar
       groups: int(1, maxGroups),
       inPerGroup: int(1, maxChannelsPerGroup),
       outPerGroup: int(1, maxChannelsPerGroup),
-      batch: int(1, maxBatch),
+      batch: int(minBatch, maxBatch),
       extra: fc.tuple(int(0, maxExtraSize), int(0, maxExtraSize)),
       hasBias: fc.boolean(),
       seed: fc.integer(),

@@ -13,12 +13,20 @@ import { sumOfProductsTolerance } from '../tolerance';
 export type ValuedConv2dCase = Conv2dCase & { readonly values?: ValueKind };
 
 /**
- * Mostly small mixed configurations; one in four has a sum longer than 1000 terms. One in three
+ * Batches big enough to be split: a backend may cut the batch into chunks of images (wasm-simd
+ * claims chunks of up to 8 per thread from N = 16 on, and lays several images side by side in one
+ * GEMM), so its chunk edges and its per-chunk weight-gradient sums must be judged too.
+ */
+const splitBatchConv2dCase = conv2dCase({ minBatch: 16, maxBatch: 40, maxChannelsPerGroup: 2, maxExtraSize: 4 });
+
+/**
+ * Mostly small mixed configurations; one in five has a sum longer than 1000 terms, one in five a
+ * batch of 16 to 40. One in three
  * draws values over 16 binades with random signs, so sums cancel and the bound's sum|x·w| is far
  * larger than the result: the error model must hold there too.
  */
 export const conformanceConv2dCases: fc.Arbitrary<ValuedConv2dCase> = fc
-  .tuple(fc.oneof({ arbitrary: conv2dCase(), weight: 3 }, { arbitrary: deepConv2dCase(), weight: 1 }), fc.constantFrom<ValueKind>('uniform', 'uniform', 'cancelling'))
+  .tuple(fc.oneof({ arbitrary: conv2dCase(), weight: 3 }, { arbitrary: deepConv2dCase(), weight: 1 }, { arbitrary: splitBatchConv2dCase, weight: 1 }), fc.constantFrom<ValueKind>('uniform', 'uniform', 'cancelling'))
   .map(([c, values]) => ({ ...c, values }));
 
 /** The case's tensors, float32-representable. */

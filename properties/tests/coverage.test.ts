@@ -16,6 +16,7 @@ describe(`generator coverage (seed ${SEED}, ${runs} cases as one gpu.js backend 
       'stride > 1 with asymmetric padding', 'dilation with padding', 'stride differs between axes', 'groups > 1', 'odd width',
       'width not a multiple of 4', 'a dimension of 1', 'forward sum > 1000 terms', 'weight-gradient sum > 1000 terms',
       'padding form number', 'padding form pair', 'padding form sides', 'bias', 'no bias', 'values cancelling',
+      'batch >= 16 (split into chunks)',
     ]) {
       expect(counts.get(label) ?? 0, `no generated conv2d case has '${label}'`).toBeGreaterThan(0);
     }

@@ -3,13 +3,14 @@
 
 /**
  * cols[(c*kh + a)*kw + b][oh*outW + ow] = x[c][oh*sh - padTop + a*dh][ow*sw - padLeft + b*dw],
- * zero where that falls in the padding. x is one image's channel group [C, H, W].
+ * zero where that falls in the padding. x is one image's channel group [C, H, W]; cols rows are `ld`
+ * apart (outH*outW for one image alone; more when several images sit side by side for one GEMM).
  */
 export function im2col(
   x: usize, C: i32, H: i32, W: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, dh: i32, dw: i32,
-  outH: i32, outW: i32, cols: usize,
+  outH: i32, outW: i32, cols: usize, ld: i32,
 ): void {
-  const P = outH * outW;
+  const P = ld;
   for (let c = 0; c < C; c++) {
     for (let a = 0; a < kh; a++) {
       for (let b = 0; b < kw; b++) {
@@ -42,12 +43,12 @@ export function im2col(
   }
 }
 
-/** The adjoint of im2col: dx[c][ih][iw] += dcols[...] for every window position that read it. */
+/** The adjoint of im2col: dx[c][ih][iw] += dcols[...] for every window position that read it (rows `ld` apart). */
 export function col2im(
   dcols: usize, C: i32, H: i32, W: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, dh: i32, dw: i32,
-  outH: i32, outW: i32, dx: usize,
+  outH: i32, outW: i32, dx: usize, ld: i32,
 ): void {
-  const P = outH * outW;
+  const P = ld;
   for (let c = 0; c < C; c++) {
     for (let a = 0; a < kh; a++) {
       for (let b = 0; b < kw; b++) {

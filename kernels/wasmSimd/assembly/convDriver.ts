@@ -25,7 +25,7 @@ export function conv2dForwardRange(
   for (let n0 = claim(counter, chunk, N); n0 < N; n0 = claim(counter, chunk, N)) {
     for (let n = n0; n < min(N, n0 + chunk); n++) {
       for (let g = 0; g < groups; g++) {
-        im2col(f32At(x, (n * Cin + g * cg) * H * W), cg, H, W, kh, kw, sh, sw, padTop, padLeft, dh, dw, outH, outW, cols);
+        im2col(f32At(x, (n * Cin + g * cg) * H * W), cg, H, W, kh, kw, sh, sw, padTop, padLeft, dh, dw, outH, outW, cols, P);
         sgemm(og, P, taps, f32At(w, g * og * taps), taps, cols, P, f32At(y, (n * Cout + g * og) * P), P, 0);
       }
     }
@@ -37,9 +37,13 @@ export function conv2dForwardRange(
  * zeroed slot of `dwChunks` ([chunks][Cout * taps]), the sum of dy[n] · im2col(x[n])ᵀ, per group.
  * One slot per chunk, summed by the host in chunk order: the result does not depend on which thread
  * took which chunk, so it is deterministic. `wT` holds each group's Wᵀ; dx must be zeroed.
+ *
+ * `perGemm` images sit side by side in `cols`, `dcols` and `dys` ([rows][perGemm * P]), so the small
+ * layers' GEMMs get a long enough k (dw) or n (dcols) to amortize their edges: LeNet's conv2 has
+ * P = 100 output positions, so one image alone gives 25 f32x4 steps per dot product.
  */
 export function conv2dBackwardRange(
-  x: usize, wT: usize, dy: usize, dx: usize, dwChunks: usize, cols: usize, dcols: usize, counter: usize, chunk: i32, N: i32,
+  x: usize, wT: usize, dy: usize, dx: usize, dwChunks: usize, cols: usize, dcols: usize, dys: usize, perGemm: i32, counter: usize, chunk: i32, N: i32,
   Cin: i32, H: i32, W: i32, Cout: i32, groups: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, dh: i32, dw: i32, outH: i32, outW: i32,
 ): void {
   const P = outH * outW;
@@ -48,13 +52,24 @@ export function conv2dBackwardRange(
   const taps = cg * kh * kw;
   for (let n0 = claim(counter, chunk, N); n0 < N; n0 = claim(counter, chunk, N)) {
     const dwPartial = f32At(dwChunks, (n0 / chunk) * Cout * taps);
-    for (let n = n0; n < min(N, n0 + chunk); n++) {
+    const end = min(N, n0 + chunk);
+    for (let first = n0; first < end; first += perGemm) {
+      const G = min(perGemm, end - first);
+      const ld = G * P;
       for (let g = 0; g < groups; g++) {
-        const dyg = f32At(dy, (n * Cout + g * og) * P);
-        im2col(f32At(x, (n * Cin + g * cg) * H * W), cg, H, W, kh, kw, sh, sw, padTop, padLeft, dh, dw, outH, outW, cols);
-        sgemmNT(og, taps, P, dyg, P, cols, P, f32At(dwPartial, g * og * taps), taps, 1);
-        sgemm(taps, P, og, f32At(wT, g * og * taps), og, dyg, P, dcols, P, 0);
-        col2im(dcols, cg, H, W, kh, kw, sh, sw, padTop, padLeft, dh, dw, outH, outW, f32At(dx, (n * Cin + g * cg) * H * W));
+        // One image's group of dy rows is already [og][P]; several are gathered side by side.
+        const dyg = G == 1 ? f32At(dy, (first * Cout + g * og) * P) : dys;
+        for (let i = 0; i < G; i++) {
+          const n = first + i;
+          im2col(f32At(x, (n * Cin + g * cg) * H * W), cg, H, W, kh, kw, sh, sw, padTop, padLeft, dh, dw, outH, outW, f32At(cols, i * P), ld);
+          if (G > 1) for (let o = 0; o < og; o++) memory.copy(f32At(dys, o * ld + i * P), f32At(dy, ((n * Cout + g * og + o) * P)), <usize>P << 2);
+        }
+        sgemmNT(og, taps, ld, dyg, ld, cols, ld, f32At(dwPartial, g * og * taps), taps, 1);
+        sgemm(taps, ld, og, f32At(wT, g * og * taps), og, dyg, ld, dcols, ld, 0);
+        for (let i = 0; i < G; i++) {
+          const n = first + i;
+          col2im(f32At(dcols, i * P), cg, H, W, kh, kw, sh, sw, padTop, padLeft, dh, dw, outH, outW, f32At(dx, (n * Cin + g * cg) * H * W), ld);
+        }
       }
     }
   }

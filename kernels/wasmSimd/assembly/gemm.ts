@@ -64,6 +64,34 @@
   v128.store(c, c0); v128.store(c + rowC, c1); v128.store(c + 2 * rowC, c2); v128.store(c + 3 * rowC, c3);
 }
 
+/** Two rows of C against 8 columns of B (the M % 4 >= 2 remainder: LeNet conv1 has 6 output channels). */
+@inline function block2x8(K: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  const rowA = <usize>lda << 2;
+  const rowB = <usize>ldb << 2;
+  let pa = a;
+  let pb = b;
+  for (let k = 0; k < K; k++) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    let av = f32x4.splat(load<f32>(pa));
+    c00 = f32x4.add(c00, f32x4.mul(av, b0));
+    c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    av = f32x4.splat(load<f32>(pa + rowA));
+    c10 = f32x4.add(c10, f32x4.mul(av, b0));
+    c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    pa += 4;
+    pb += rowB;
+  }
+  const rowC = <usize>ldc << 2;
+  if (accumulate) {
+    c00 = f32x4.add(c00, v128.load(c)); c01 = f32x4.add(c01, v128.load(c, 16));
+    c10 = f32x4.add(c10, v128.load(c + rowC)); c11 = f32x4.add(c11, v128.load(c + rowC, 16));
+  }
+  v128.store(c, c00); v128.store(c, c01, 16);
+  v128.store(c + rowC, c10); v128.store(c + rowC, c11, 16);
+}
+
 /** One row of C against 8 columns of B. */
 @inline function block1x8(K: i32, a: usize, b: usize, ldb: i32, c: usize, accumulate: bool): void {
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0);
@@ -114,6 +142,21 @@ export function sgemm(M: i32, N: i32, K: i32, a: usize, lda: i32, b: usize, ldb:
         store<f32>(p, acc ? load<f32>(p) + v : v);
       }
     }
+  }
+  if (i + 2 <= M) {
+    const ai = a + (<usize>(i * lda) << 2);
+    const ci = c + (<usize>(i * ldc) << 2);
+    for (let j = 0; j < N8; j += 8) block2x8(K, ai, lda, b + (<usize>j << 2), ldb, ci + (<usize>j << 2), ldc, acc);
+    for (let r = 0; r < 2; r++) {
+      const ar = ai + (<usize>(r * lda) << 2);
+      const cr = ci + (<usize>(r * ldc) << 2);
+      for (let j = N8; j < N; j++) {
+        const v = dot(K, ar, b + (<usize>j << 2), ldb);
+        const p = cr + (<usize>j << 2);
+        store<f32>(p, acc ? load<f32>(p) + v : v);
+      }
+    }
+    i += 2;
   }
   for (; i < M; i++) {
     const ai = a + (<usize>(i * lda) << 2);

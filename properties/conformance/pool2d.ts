@@ -1,5 +1,7 @@
 /** maxPool2d and avgPool2d, forward and backward, equal the reference. */
 import * as ref from '../../reference/index';
+import fc from 'fast-check';
+import { chapterPool2dCase } from '../arbitraries/chapterPool2dCase';
 import { pool2dCase, type Pool2dCase } from '../arbitraries/pool2dCase';
 import { assertClose, assertEqual, assertFloat32 } from '../compare';
 import { defineProperty } from '../property';
@@ -10,11 +12,15 @@ import { sumOfProductsTolerance } from '../tolerance';
 type MaxCase = Extract<Pool2dCase, { kind: 'max' }>;
 type AvgCase = Extract<Pool2dCase, { kind: 'avg' }>;
 
+/** Mixed windows, and one case in four the chapter's 2x2 stride-2 window on a wide input. */
+const conformancePoolCases = (kind: 'max' | 'avg') =>
+  fc.oneof({ arbitrary: pool2dCase({ kinds: [kind] }), weight: 3 }, { arbitrary: chapterPool2dCase(kind), weight: 1 });
+
 export const maxPool2dEqualsReference = defineProperty({
   id: 'maxpool2d-equals-reference',
   kind: 'conformance',
   statement: 'maxPool2d selects exactly the reference\'s values; its dx adds the same gradients to the same first maxima',
-  arbitrary: pool2dCase({ kinds: ['max'] }).map((c) => c as MaxCase),
+  arbitrary: conformancePoolCases('max').map((c) => c as MaxCase),
   async check(backend, c: MaxCase) {
     // Distinct values: the winner of every window is unique, so the comparison is exact.
     const x = float32Tensor(c.xShape, c.seed, 'distinct');
@@ -36,7 +42,7 @@ export const avgPool2dEqualsReference = defineProperty({
   id: 'avgpool2d-equals-reference',
   kind: 'conformance',
   statement: 'avgPool2d and its dx equal the reference within the error model (PyTorch\'s divisor, ceilMode, countIncludePad)',
-  arbitrary: pool2dCase({ kinds: ['avg'] }).map((c) => c as AvgCase),
+  arbitrary: conformancePoolCases('avg').map((c) => c as AvgCase),
   async check(backend, c: AvgCase) {
     const x = float32Tensor(c.xShape, c.seed);
     const g = ref.resolvePool2d('avgPool2d', c.xShape, c.options, ref.AVG_POOL2D_OPTIONS);

@@ -75,20 +75,64 @@ let divisor: f32 = 1;
   divisor = <f32>(countIncludePad != 0 ? (bottom - top) * (right - left) : (rowEnd - rowStart) * (colEnd - colStart));
 }
 
+/**
+ * The chapter's pooling window, 2x2 at stride 2 with no padding, over output columns [0, j4) of one
+ * row (j4 a multiple of 4): four outputs per step from two f32x4 loads of each input row. The sum
+ * is taken in the reference's order, (x00 + x01) + x10 + x11, so it gives the scalar loop's bits.
+ */
+@inline function avgRow2x2(x0: usize, x1: usize, y: usize, j4: i32): void {
+  const quarter = f32x4.splat(4);
+  for (let j = 0; j < j4; j += 4) {
+    const off = <usize>j << 3; // 8 inputs per 4 outputs
+    const a0 = v128.load(x0 + off), a1 = v128.load(x0 + off, 16);
+    const b0 = v128.load(x1 + off), b1 = v128.load(x1 + off, 16);
+    const topLeft = v128.shuffle<f32>(a0, a1, 0, 2, 4, 6), topRight = v128.shuffle<f32>(a0, a1, 1, 3, 5, 7);
+    const bottomLeft = v128.shuffle<f32>(b0, b1, 0, 2, 4, 6), bottomRight = v128.shuffle<f32>(b0, b1, 1, 3, 5, 7);
+    const sum = f32x4.add(f32x4.add(f32x4.add(topLeft, topRight), bottomLeft), bottomRight);
+    v128.store(y + (<usize>j << 2), f32x4.div(sum, quarter));
+  }
+}
+
+/** Its adjoint: each dy / 4 goes to the four cells of its window (dx zeroed; the windows do not overlap). */
+@inline function avgRow2x2Backward(dy: usize, dx0: usize, dx1: usize, j4: i32): void {
+  const quarter = f32x4.splat(4);
+  for (let j = 0; j < j4; j += 4) {
+    const share = f32x4.div(v128.load(dy + (<usize>j << 2)), quarter);
+    const left = v128.shuffle<f32>(share, share, 0, 0, 1, 1), right = v128.shuffle<f32>(share, share, 2, 2, 3, 3);
+    const off = <usize>j << 3;
+    v128.store(dx0 + off, f32x4.add(v128.load(dx0 + off), left)); v128.store(dx0 + off, f32x4.add(v128.load(dx0 + off, 16), right), 16);
+    v128.store(dx1 + off, f32x4.add(v128.load(dx1 + off), left)); v128.store(dx1 + off, f32x4.add(v128.load(dx1 + off, 16), right), 16);
+  }
+}
+
+/**
+ * Output columns the 2x2 stride-2 fast path covers in each row: whole windows only (a ceil-mode
+ * last window can stick out of the input), in fours; 0 when the window is another.
+ */
+@inline function fast2x2Columns(kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padBottom: i32, padLeft: i32, padRight: i32, W: i32, outW: i32): i32 {
+  const chapterWindow = kh == 2 && kw == 2 && sh == 2 && sw == 2 && padTop == 0 && padBottom == 0 && padLeft == 0 && padRight == 0;
+  return chapterWindow ? min(outW, W >> 1) & ~3 : 0;
+}
+
 export function avgPoolForward(
   x: usize, planes: i32, H: i32, W: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padBottom: i32, padLeft: i32, padRight: i32,
   countIncludePad: i32, outH: i32, outW: i32, y: usize,
 ): void {
+  const j4 = fast2x2Columns(kh, kw, sh, sw, padTop, padBottom, padLeft, padRight, W, outW);
   for (let p = 0; p < planes; p++) {
     const xp = x + (<usize>(p * H * W) << 2);
     for (let i = 0; i < outH; i++) {
-      for (let j = 0; j < outW; j++) {
+      const yRow = y + (<usize>((p * outH + i) * outW) << 2);
+      // A ceil-mode last row can be cut short by the input: only whole windows go fast.
+      const fast = 2 * i + 1 < H ? j4 : 0;
+      if (fast > 0) avgRow2x2(xp + (<usize>(2 * i * W) << 2), xp + (<usize>((2 * i + 1) * W) << 2), yRow, fast);
+      for (let j = fast; j < outW; j++) {
         window(i, j, H, W, kh, kw, sh, sw, padTop, padBottom, padLeft, padRight, countIncludePad);
         let sum: f32 = 0;
         for (let r = rowStart; r < rowEnd; r++) {
           for (let c = colStart; c < colEnd; c++) sum += load<f32>(xp + (<usize>(r * W + c) << 2));
         }
-        store<f32>(y + (<usize>((p * outH + i) * outW + j) << 2), sum / divisor);
+        store<f32>(yRow + (<usize>j << 2), sum / divisor);
       }
     }
   }
@@ -99,12 +143,16 @@ export function avgPoolBackward(
   dy: usize, planes: i32, H: i32, W: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padBottom: i32, padLeft: i32, padRight: i32,
   countIncludePad: i32, outH: i32, outW: i32, dx: usize,
 ): void {
+  const j4 = fast2x2Columns(kh, kw, sh, sw, padTop, padBottom, padLeft, padRight, W, outW);
   for (let p = 0; p < planes; p++) {
     const dxp = dx + (<usize>(p * H * W) << 2);
     for (let i = 0; i < outH; i++) {
-      for (let j = 0; j < outW; j++) {
+      const dyRow = dy + (<usize>((p * outH + i) * outW) << 2);
+      const fast = 2 * i + 1 < H ? j4 : 0;
+      if (fast > 0) avgRow2x2Backward(dyRow, dxp + (<usize>(2 * i * W) << 2), dxp + (<usize>((2 * i + 1) * W) << 2), fast);
+      for (let j = fast; j < outW; j++) {
         window(i, j, H, W, kh, kw, sh, sw, padTop, padBottom, padLeft, padRight, countIncludePad);
-        const share = load<f32>(dy + (<usize>((p * outH + i) * outW + j) << 2)) / divisor;
+        const share = load<f32>(dyRow + (<usize>j << 2)) / divisor;
         for (let r = rowStart; r < rowEnd; r++) {
           for (let c = colStart; c < colEnd; c++) {
             const q = dxp + (<usize>(r * W + c) << 2);

@@ -15,6 +15,36 @@ describePropertySuite('wasm-simd, 1 thread', () => createWasmSimdBackend({ threa
   only: ['conv2d-forward-equals-reference', 'conv2d-backward-equals-reference', 'contract-deterministic'],
 });
 
+// Both conv2d forward paths, each forced on every conv case (auto picks per shape), and their bits.
+const convForwardProperties = [
+  'conv2d-forward-equals-reference', 'law-conv1x1-equals-matmul', 'law-convolution-is-flipped-cross-correlation', 'law-translation-equivariance',
+  'law-impulse-reproduces-flipped-kernel', 'nan-propagates-like-reference',
+];
+describePropertySuite('wasm-simd, direct conv forward', () => createWasmSimdBackend({ convForward: 'direct' }), { only: convForwardProperties });
+describePropertySuite('wasm-simd, im2col conv forward', () => createWasmSimdBackend({ convForward: 'im2col' }), { only: convForwardProperties });
+
+describe('wasm-simd conv2d forward paths', () => {
+  it('direct and im2col give the same bits (the same sums in the same order), LeNet shapes and a padded dilated grouped one', async () => {
+    const direct = createWasmSimdBackend({ convForward: 'direct' });
+    const im2col = createWasmSimdBackend({ convForward: 'im2col' });
+    for (const [xShape, wShape, options] of [
+      [[32, 1, 28, 28], [6, 1, 5, 5], { padding: 2 }],
+      [[32, 6, 14, 14], [16, 6, 5, 5], {}],
+      [[5, 4, 9, 11], [10, 2, 3, 2], { padding: [1, 2], stride: [2, 1], dilation: [1, 2], groups: 2 }],
+      [[3, 3, 7, 13], [5, 3, 1, 1], {}],
+    ] as const) {
+      const x = float32Tensor(xShape, 1, 'cancelling');
+      const w = float32Tensor(wShape, 2, 'cancelling');
+      const b = float32Tensor([wShape[0]], 3);
+      const a = await direct.conv2d(x, w, b, options);
+      const c = await im2col.conv2d(x, w, b, options);
+      expect(Buffer.from(a.data.buffer).equals(Buffer.from(c.data.buffer)), `x=${JSON.stringify(xShape)} w=${JSON.stringify(wShape)}`).toBe(true);
+    }
+    direct.dispose();
+    im2col.dispose();
+  });
+});
+
 // Residency: the whole suite again, every input uploaded and every result kept in wasm memory.
 describePropertySuite('wasm-simd, resident', () => residentView(createWasmSimdBackend()));
 

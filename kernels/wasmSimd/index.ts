@@ -33,12 +33,18 @@ interface Kernels {
   maxPoolForward: Fn; maxPoolBackward: Fn; avgPoolForward: Fn; avgPoolBackward: Fn;
   sigmoidForward: Fn; sigmoidBackward: Fn; reluForward: Fn; reluBackward: Fn; softmaxForward: Fn; softmaxBackward: Fn;
   crossEntropyForward: Fn; crossEntropyBackward: Fn; correctCount: Fn; sgdUpdate: Fn;
-  conv2dForwardRange: Fn; conv2dBackwardRange: Fn; addInto: Fn;
+  conv2dForwardRange: Fn; conv2dForwardDirectRange: Fn; conv2dBackwardRange: Fn; addInto: Fn; directTapOffsets: Fn;
 }
 
 export interface WasmSimdOptions {
   /** Threads that split a batch (this one plus helpers). Default: WASM_SIMD_THREADS, else min(2, cores). */
   readonly threads?: number;
+  /**
+   * How conv2d forward runs: 'direct' reads each window in place (no im2col); 'im2col' builds the
+   * column matrix and multiplies. Both sum in the same order, so they give the same bits. Default
+   * 'auto': direct where the column matrix would cost more than it saves (see forwardStrategy).
+   */
+  readonly convForward?: 'auto' | 'direct' | 'im2col';
 }
 
 function instantiate(): { kernels: Kernels; module: WebAssembly.Module; memory: WebAssembly.Memory } {
@@ -66,6 +72,18 @@ function defaultThreads(): number {
 export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
   const { kernels: k, module, memory } = instantiate();
   const threads = options.threads ?? defaultThreads();
+  const convForward = options.convForward ?? 'auto';
+  /**
+   * Direct convolution wins where im2col's copying is a large share: small images with few taps
+   * (LeNet: im2col took as long as the GEMM). It computes output channels in blocks of 8, so it
+   * needs enough channels per group not to waste most of a block.
+   */
+  function forwardStrategy(g: ref.Conv2dGeometry): 'direct' | 'im2col' {
+    if (g.strideW !== 1) return 'im2col'; // the direct kernel reads 8 consecutive columns
+    if (convForward !== 'auto') return convForward;
+    const taps = g.inChannelsPerGroup * g.kernelH * g.kernelW;
+    return taps * g.outH * g.outW <= 64 * 1024 ? 'direct' : 'im2col';
+  }
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`wasm-simd: threads must be a positive integer; got ${threads}.`);
   const heap = new WasmHeap(memory, 'wasm-simd');
   const residents = new ResidentTensors(heap);
@@ -135,9 +153,22 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
         const xp = input(x, 'x');
         const wp = input(weight, 'weight');
         const y = arena.alloc(g.batch * g.outChannels * P, 'the output');
-        const colsSize = g.inChannelsPerGroup * g.kernelH * g.kernelW * P;
-        const cols = Array.from({ length: Math.min(threads, g.batch) }, () => arena.alloc(colsSize, 'an im2col buffer'));
-        await shareBatch(g.batch, 'conv2dForwardRange', (t) => ({ before: [xp, wp, y, cols[t]], after: geometryArgs(g) }));
+        const taps = g.inChannelsPerGroup * g.kernelH * g.kernelW;
+        const T = Math.min(threads, g.batch);
+        if (forwardStrategy(g) === 'direct') {
+          // The extent the windows read; x itself when that is exactly x (no padding, rows as wide as the windows span).
+          const Wp = (g.outW - 1) * g.strideW + (g.kernelW - 1) * g.dilationW + 1;
+          let Hp = (g.outH - 1) * g.strideH + (g.kernelH - 1) * g.dilationH + 1;
+          if (g.padTop === 0 && g.padLeft === 0 && Wp === g.inW && Hp <= g.inH) Hp = g.inH;
+          const offsets = arena.alloc(taps, 'the tap offsets');
+          k.directTapOffsets(g.inChannelsPerGroup, g.kernelH, g.kernelW, g.dilationH, g.dilationW, Hp, Wp, offsets);
+          // 8 floats of slack: a short last block of columns reads past its row.
+          const padded = Array.from({ length: T }, () => arena.alloc(g.inChannelsPerGroup * Hp * Wp + 8, 'a padded-image buffer'));
+          await shareBatch(g.batch, 'conv2dForwardDirectRange', (t) => ({ before: [xp, wp, offsets, y, padded[t]], after: [...geometryArgs(g), Hp, Wp] }));
+        } else {
+          const cols = Array.from({ length: T }, () => arena.alloc(taps * P, 'an im2col buffer'));
+          await shareBatch(g.batch, 'conv2dForwardRange', (t) => ({ before: [xp, wp, y, cols[t]], after: geometryArgs(g) }));
+        }
         if (bias) k.addBias(y, g.batch, g.outChannels, P, input(bias, 'bias'));
         return output(y, [g.batch, g.outChannels, g.outH, g.outW]);
       });

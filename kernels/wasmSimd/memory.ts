@@ -13,6 +13,8 @@ import { formatShape, type Tensor } from '../../reference/index';
 const MAX_BYTES = 65536 * 65536;
 const PAGE = 65536;
 const ALIGN = 16;
+/** Bytes kept readable past the top block: a kernel may load a vector past a tensor's end (lanes it never stores). */
+const SLACK = 64;
 
 /** Bytes a block for `count` float32 values takes (16-byte aligned, never empty). */
 export function blockBytes(count: number): number {
@@ -48,14 +50,14 @@ export class WasmHeap {
     } else {
       ptr = this.top;
       const end = ptr + bytes;
-      if (end > MAX_BYTES) {
+      if (end + SLACK > MAX_BYTES) {
         throw new RangeError(
           `${this.owner}: ${what} needs ${(bytes / 2 ** 30).toFixed(2)} GiB of wasm memory, with ${(this.liveBytes / 2 ** 20).toFixed(1)} MiB already in use ` +
           `(resident tensors and this call's other buffers): over the 4 GiB wasm32 limit. Fix: split the batch, or release resident tensors you no longer need.`,
         );
       }
       const have = this.memory.buffer.byteLength;
-      if (end > have) this.memory.grow(Math.ceil((end - have) / PAGE));
+      if (end + SLACK > have) this.memory.grow(Math.ceil((end + SLACK - have) / PAGE));
       this.top = end;
     }
     this.live.set(ptr, bytes);

@@ -2,6 +2,22 @@
 // Pointers are byte addresses of f32 arrays in this module's memory.
 
 /**
+ * Copies n floats with f32x4 moves and a scalar tail: im2col's runs are short (LeNet conv2: 10
+ * floats), where a memory.copy call costs more than the copy.
+ */
+@inline function copyRun(dst: usize, src: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), v128.load(src + (<usize>i << 2)));
+  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), load<f32>(src + (<usize>i << 2)));
+}
+
+@inline function zeroRun(dst: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), f32x4.splat(0));
+  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), 0);
+}
+
+/**
  * cols[(c*kh + a)*kw + b][oh*outW + ow] = x[c][oh*sh - padTop + a*dh][ow*sw - padLeft + b*dw],
  * zero where that falls in the padding. x is one image's channel group [C, H, W]; cols rows are `ld`
  * apart (outH*outW for one image alone; more when several images sit side by side for one GEMM).
@@ -19,7 +35,7 @@ export function im2col(
           const ih = oh * sh - padTop + a * dh;
           const out = row + (<usize>(oh * outW) << 2);
           if (ih < 0 || ih >= H) {
-            memory.fill(out, 0, <usize>outW << 2);
+            zeroRun(out, outW);
             continue;
           }
           const xrow = x + (<usize>((c * H + ih) * W) << 2);
@@ -28,9 +44,9 @@ export function im2col(
             const shift = b * dw - padLeft; // iw = ow + shift
             const first = min(outW, max(0, -shift));
             const last = max(first, min(outW, W - shift));
-            if (first > 0) memory.fill(out, 0, <usize>first << 2);
-            if (last > first) memory.copy(out + (<usize>first << 2), xrow + (<usize>(first + shift) << 2), <usize>(last - first) << 2);
-            if (last < outW) memory.fill(out + (<usize>last << 2), 0, <usize>(outW - last) << 2);
+            zeroRun(out, first);
+            copyRun(out + (<usize>first << 2), xrow + (<usize>(first + shift) << 2), last - first);
+            zeroRun(out + (<usize>last << 2), outW - last);
             continue;
           }
           for (let ow = 0; ow < outW; ow++) {

@@ -3,6 +3,7 @@
 // slower (a busy or throttled core) simply takes fewer chunks.
 import { sgemm, sgemmNT } from './gemm';
 import { im2col, col2im } from './conv';
+import { convDirectImage, padImage } from './directConv';
 
 @inline function f32At(p: usize, i: i32): usize {
   return p + (<usize>i << 2);
@@ -27,6 +28,36 @@ export function conv2dForwardRange(
       for (let g = 0; g < groups; g++) {
         im2col(f32At(x, (n * Cin + g * cg) * H * W), cg, H, W, kh, kw, sh, sw, padTop, padLeft, dh, dw, outH, outW, cols, P);
         sgemm(og, P, taps, f32At(w, g * og * taps), taps, cols, P, f32At(y, (n * Cout + g * og) * P), P, 0);
+      }
+    }
+  }
+}
+
+/**
+ * The same product by direct convolution (directConv.ts), for unit stride along W: offsets is the
+ * tap table the host built; xp is this thread's padded-image scratch, unused when the windows read
+ * x as it is (no padding, rows exactly as wide as the windows span).
+ */
+export function conv2dForwardDirectRange(
+  x: usize, w: usize, offsets: usize, y: usize, xp: usize, counter: usize, chunk: i32, N: i32,
+  Cin: i32, H: i32, W: i32, Cout: i32, groups: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, dh: i32, dw: i32, outH: i32, outW: i32,
+  Hp: i32, Wp: i32,
+): void {
+  const P = outH * outW;
+  const cg = Cin / groups;
+  const og = Cout / groups;
+  const taps = cg * kh * kw;
+  const inPlace = padTop == 0 && padLeft == 0 && Wp == W && Hp == H;
+  for (let n0 = claim(counter, chunk, N); n0 < N; n0 = claim(counter, chunk, N)) {
+    for (let n = n0; n < min(N, n0 + chunk); n++) {
+      for (let g = 0; g < groups; g++) {
+        const xg = f32At(x, (n * Cin + g * cg) * H * W);
+        let image = xg;
+        if (!inPlace) {
+          padImage(xg, cg, H, W, padTop, padLeft, Hp, Wp, xp);
+          image = xp;
+        }
+        convDirectImage(image, Wp, f32At(w, g * og * taps), offsets, taps, og, sh, outH, outW, f32At(y, (n * Cout + g * og) * P));
       }
     }
   }

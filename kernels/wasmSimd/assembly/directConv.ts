@@ -1,0 +1,131 @@
+// Direct convolution, forward, at unit stride along W: no im2col. The GEMM's 4x8 register block
+// (4 output channels x 8 output columns) reads its B rows straight from the (zero-padded) image
+// through a table of tap offsets, so any dilation and any stride along H work, and writing and
+// re-reading a taps x P column matrix (about half the time of LeNet's convolutions behind im2col)
+// is gone. The sum runs over the taps in the same order as the GEMM's, so both give the same bits.
+
+@inline function f32At(p: usize, i: i32): usize {
+  return p + (<usize>i << 2);
+}
+
+/** offsets[k] = where tap k = (c*kh + a)*kw + b sits from a window's corner, in floats: (c*Hp + a*dh)*Wp + b*dw. */
+export function directTapOffsets(cg: i32, kh: i32, kw: i32, dh: i32, dw: i32, Hp: i32, Wp: i32, offsets: usize): void {
+  for (let c = 0; c < cg; c++) {
+    for (let a = 0; a < kh; a++) {
+      for (let b = 0; b < kw; b++) store<i32>(offsets + (<usize>(((c * kh + a) * kw + b)) << 2), (c * Hp + a * dh) * Wp + b * dw);
+    }
+  }
+}
+
+/**
+ * xp[c][r][q] = x[c][r - padTop][q - padLeft], zero outside x: the Hp x Wp extent the windows read.
+ * x is one image's channel group.
+ */
+export function padImage(x: usize, C: i32, H: i32, W: i32, padTop: i32, padLeft: i32, Hp: i32, Wp: i32, xp: usize): void {
+  memory.fill(xp, 0, <usize>(C * Hp * Wp) << 2);
+  const rows = min(H, Hp - padTop);
+  const first = max(0, -padLeft); // columns of x that land inside [0, Wp)
+  const last = min(W, Wp - padLeft);
+  if (last <= first) return;
+  for (let c = 0; c < C; c++) {
+    for (let r = max(0, -padTop); r < rows; r++) {
+      memory.copy(f32At(xp, (c * Hp + r + padTop) * Wp + first + padLeft), f32At(x, (c * H + r) * W + first), <usize>(last - first) << 2);
+    }
+  }
+}
+
+/** Stores the first `valid` of 8 outputs (two f32x4) at y. */
+@inline function storeRow(y: usize, lo: v128, hi: v128, valid: i32): void {
+  if (valid == 8) {
+    v128.store(y, lo);
+    v128.store(y, hi, 16);
+    return;
+  }
+  if (valid >= 4) {
+    v128.store(y, lo);
+    if (valid > 4) store<f32>(y, f32x4.extract_lane(hi, 0), 16);
+    if (valid > 5) store<f32>(y, f32x4.extract_lane(hi, 1), 20);
+    if (valid > 6) store<f32>(y, f32x4.extract_lane(hi, 2), 24);
+    return;
+  }
+  store<f32>(y, f32x4.extract_lane(lo, 0));
+  if (valid > 1) store<f32>(y, f32x4.extract_lane(lo, 1), 4);
+  if (valid > 2) store<f32>(y, f32x4.extract_lane(lo, 2), 8);
+}
+
+/**
+ * y[o][p] for o < og and every output position p of one image's channel group, at unit stride
+ * along W: xp is the padded group [cg][Hp][Wp] (with 8 floats of slack after it: a short last
+ * block reads past its row), w the group's weights [og][taps], offsets its tap table, y the group's
+ * first output channel ([og][outH*outW]). Blocks of 4 output channels x 8 consecutive output
+ * columns, the GEMM's 4x8 block with B's rows read from the image at the tap offsets; a short
+ * channel block repeats its last channel and does not store it.
+ */
+export function convDirectImage(
+  xp: usize, Wp: i32, w: usize, offsets: usize, taps: i32, og: i32, sh: i32, outH: i32, outW: i32, y: usize,
+): void {
+  const P = outH * outW;
+  const rowA = <usize>taps << 2;
+  for (let o = 0; o < og; o += 4) {
+    const rows = min(4, og - o);
+    const a0 = w + <usize>o * rowA;
+    // Rows past og repeat the last real one (computed, never stored).
+    const a1 = a0 + <usize>min(1, rows - 1) * rowA;
+    const a2 = a0 + <usize>min(2, rows - 1) * rowA;
+    const a3 = a0 + <usize>min(3, rows - 1) * rowA;
+    for (let oh = 0; oh < outH; oh++) {
+      const xrow = xp + (<usize>(oh * sh * Wp) << 2);
+      const rowC = <usize>P << 2;
+      let ow = 0;
+      for (; ow + 4 < outW; ow += 8) {
+        const xb = xrow + (<usize>ow << 2);
+        let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+        let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+        for (let k = 0; k < taps; k++) {
+          const kb = <usize>k << 2;
+          const pb = xb + (<usize>load<i32>(offsets + kb) << 2);
+          const b0 = v128.load(pb);
+          const b1 = v128.load(pb, 16);
+          let av = v128.load32_splat(a0 + kb);
+          c00 = f32x4.add(c00, f32x4.mul(av, b0));
+          c01 = f32x4.add(c01, f32x4.mul(av, b1));
+          av = v128.load32_splat(a1 + kb);
+          c10 = f32x4.add(c10, f32x4.mul(av, b0));
+          c11 = f32x4.add(c11, f32x4.mul(av, b1));
+          av = v128.load32_splat(a2 + kb);
+          c20 = f32x4.add(c20, f32x4.mul(av, b0));
+          c21 = f32x4.add(c21, f32x4.mul(av, b1));
+          av = v128.load32_splat(a3 + kb);
+          c30 = f32x4.add(c30, f32x4.mul(av, b0));
+          c31 = f32x4.add(c31, f32x4.mul(av, b1));
+        }
+        const valid = min(8, outW - ow);
+        const yp = y + (<usize>(o * P + oh * outW + ow) << 2);
+        storeRow(yp, c00, c01, valid);
+        if (rows > 1) storeRow(yp + rowC, c10, c11, valid);
+        if (rows > 2) storeRow(yp + 2 * rowC, c20, c21, valid);
+        if (rows > 3) storeRow(yp + 3 * rowC, c30, c31, valid);
+      }
+      if (ow < outW) {
+        // At most 4 columns left: a 4x4 block (LeNet conv2's rows are 10 wide: 8 + 2).
+        const xb = xrow + (<usize>ow << 2);
+        let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+        for (let k = 0; k < taps; k++) {
+          const kb = <usize>k << 2;
+          const b0 = v128.load(xb + (<usize>load<i32>(offsets + kb) << 2));
+          c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(a0 + kb), b0));
+          c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(a1 + kb), b0));
+          c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(a2 + kb), b0));
+          c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(a3 + kb), b0));
+        }
+        const valid = outW - ow;
+        const yp = y + (<usize>(o * P + oh * outW + ow) << 2);
+        const zero = f32x4.splat(0);
+        storeRow(yp, c0, zero, valid);
+        if (rows > 1) storeRow(yp + rowC, c1, zero, valid);
+        if (rows > 2) storeRow(yp + 2 * rowC, c2, zero, valid);
+        if (rows > 3) storeRow(yp + 3 * rowC, c3, zero, valid);
+      }
+    }
+  }
+}

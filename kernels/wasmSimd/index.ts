@@ -20,7 +20,8 @@ import { checkSgd } from '../../reference/sgd';
 import { assertGradientShape } from '../../reference/shape';
 import { BackendUnavailableError, type Backend } from '../backend';
 import { Scratch, WasmHeap } from './memory';
-import { ResidentTensors, type WasmTensor } from './resident';
+import { Residency, type DeviceTensor } from '../residency';
+import { WasmTensor } from './resident';
 import { WasmThreadPool } from './threads';
 
 /** Where `npm run build` writes the module. */
@@ -85,11 +86,11 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
   }
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`wasm-simd: threads must be a positive integer; got ${threads}.`);
   const heap = new WasmHeap(memory, 'wasm-simd');
-  const residents = new ResidentTensors(heap);
+  const residents = new Residency();
   const pool = new WasmThreadPool(module, memory, threads - 1);
   // The running operation's scratch, and the scope its results belong to (null: back to the host).
   let arena = new Scratch(heap);
-  let owner: Set<WasmTensor> | null = null;
+  let owner: Set<DeviceTensor> | null = null;
   // One operation at a time: a threaded operation awaits its helpers, and its scratch blocks must
   // not be handed to another operation meanwhile. The scope is the caller's, taken at call time.
   let queue: Promise<unknown> = Promise.resolve();
@@ -109,11 +110,18 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
   }
   /** An input's address: a resident tensor of this backend in place, anything else copied in. */
   function input(t: ref.Tensor, what: string): number {
-    return residents.owns(t) ? t.ptr : arena.put(t, what);
+    return owned(t) ? t.ptr : arena.put(t, what);
+  }
+  /** One of this backend's resident tensors (another instance's memory is another address space). */
+  function owned(t: ref.Tensor): t is WasmTensor {
+    return residents.owns(t) && t instanceof WasmTensor;
+  }
+  function adopt(ptr: number, shape: readonly number[]): WasmTensor {
+    return residents.track(new WasmTensor(heap, arena.keep(ptr), shape, residents), owner);
   }
   /** A result: kept resident inside a scope, otherwise copied out to a host tensor the caller owns. */
   function output(ptr: number, shape: readonly number[]): ref.Tensor {
-    if (owner) return residents.adopt(arena.keep(ptr), shape, owner);
+    if (owner) return adopt(ptr, shape);
     return { shape: [...shape], data: heap.f32(ptr, ref.sizeOf(shape)).slice() };
   }
   /**
@@ -307,7 +315,7 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
     async sgd(params, grads, lr) {
       checkSgd(params, grads, lr);
       params.forEach((p, i) => {
-        if (ref.isResident(p) && !residents.owns(p)) ref.assertHostTensor('sgd', `params[${i}]`, p);
+        if (ref.isResident(p) && !owned(p)) ref.assertHostTensor('sgd', `params[${i}]`, p);
       });
       await run(() => {
         for (let i = 0; i < params.length; i++) {
@@ -316,7 +324,7 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
           const p = input(param, 'a parameter');
           k.sgdUpdate(p, input(grads[i], 'a gradient'), count, lr);
           // A resident parameter is updated where it lives; a host one gets the new values copied back.
-          if (residents.owns(param)) param.changed();
+          if (owned(param)) param.changed();
           else param.data.set(heap.f32(p, count));
         }
       });
@@ -325,16 +333,16 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
       scope: (body) => residents.scope(body),
       upload: (t) => {
         ref.assertTensor('upload', 't', t);
-        return run(() => residents.adopt(arena.keep(arena.put(t, 't')), t.shape, owner));
+        return run(() => adopt(arena.put(t, 't'), t.shape));
       },
-      usage: () => ({ tensors: residents.count, bytes: residents.bytes, reservedBytes: heap.capacity }),
+      usage: () => residents.usage(heap.capacity),
     },
     dispose: () => pool.terminate(),
   };
 
   // Elementwise and row-wise helpers: the reference validates (its own errors), the module computes.
   function reshaped(x: ref.Tensor, shape: readonly number[]): Promise<ref.Tensor> {
-    if (!residents.owns(x) && !residents.current()) return Promise.resolve({ shape: [...shape], data: Float32Array.from(x.data) });
+    if (!owned(x) && !residents.current()) return Promise.resolve({ shape: [...shape], data: Float32Array.from(x.data) });
     return run(() => {
       const count = ref.sizeOf(shape);
       const y = arena.alloc(count, 'the output');

@@ -38,7 +38,12 @@ export async function timeCase(backend: Backend, c: BenchCase, timeMs: number): 
     const device = backend.device as DeviceMemory;
     const onDevice = withUploadedInputs(backend, device, uploads);
     await c.run(onDevice); // outside any scope: the uploads persist for the timed calls
-    timed = () => device.scope(async () => void (await c.run(onDevice)));
+    // Waiting for the device: GL only queues the work, and a timing without the wait would count
+    // the queueing alone (and pile up work for whatever runs next).
+    timed = async () => {
+      await device.scope(async () => void (await c.run(onDevice)));
+      await device.finish();
+    };
   }
   bench.add(c.op, timed);
   try {

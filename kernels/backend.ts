@@ -25,6 +25,11 @@ export interface DeviceMemory {
   scope<T>(body: () => Promise<T>): Promise<T>;
   /** Copies a host tensor onto the backend once; it lives until `release()` (or its scope's end). */
   upload(t: Tensor): Promise<ResidentTensor>;
+  /**
+   * Resolves once the work queued so far has completed. GL queues its commands, so a timing that
+   * does not wait for this measures only the queueing (wasm-simd computes before it returns).
+   */
+  finish(): Promise<void>;
   /** What is held now: resident tensors, their bytes, and the memory reserved in all (high-water mark). */
   usage(): { readonly tensors: number; readonly bytes: number; readonly reservedBytes: number };
 }

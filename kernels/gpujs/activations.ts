@@ -1,8 +1,8 @@
 /** sigmoid, relu, softmax and logSoftmax with their backward passes, as gpu.js kernels. */
-import { assertTensor, type Tensor } from '../../reference/index';
+import { assertTensor, sizeOf, type Tensor } from '../../reference/index';
 import { assertGradientShape } from '../../reference/shape';
-import type { GpuJsRuntime, KernelSpec } from './runtime';
-import { asFloat32 } from './tensors';
+import type { KernelContext } from './context';
+import type { KernelSpec } from './runtime';
 
 /** `this` inside a gpu.js kernel; constants must be read as `this.constants.name`. */
 type K = { thread: { x: number }; constants: Record<string, number> };
@@ -65,35 +65,34 @@ function logSoftmaxBackwardKernel(this: K, dy: Float32Array, y: Float32Array): n
 }
 
 function elementwiseSpec(name: string, source: KernelSpec['source'], t: Tensor, constants: Record<string, number> = {}): KernelSpec {
-  return { key: `${name} ${t.shape.join('x')}`, source, outputLength: t.data.length, constants };
+  return { key: `${name} ${t.shape.join('x')}`, source, outputLength: sizeOf(t.shape), constants };
 }
 
-async function unary(rt: GpuJsRuntime, op: string, source: KernelSpec['source'], x: Tensor, rank?: number): Promise<Tensor> {
+async function unary(rt: KernelContext, op: string, source: KernelSpec['source'], x: Tensor, rank?: number): Promise<Tensor> {
   assertTensor(op, 'x', x, rank, rank === 2 ? '[N, C]' : undefined);
   const constants: Record<string, number> = rank === 2 ? { classes: x.shape[1] } : {};
-  return { shape: [...x.shape], data: await rt.run(elementwiseSpec(op, source, x, constants), [asFloat32(x)]) };
+  return rt.tensor(x.shape, elementwiseSpec(op, source, x, constants), [rt.arg(x)]);
 }
 
 async function binaryBackward(
-  rt: GpuJsRuntime, op: string, source: KernelSpec['source'], dy: Tensor, other: Tensor, otherName: string, rank?: number,
+  rt: KernelContext, op: string, source: KernelSpec['source'], dy: Tensor, other: Tensor, otherName: string, rank?: number,
 ): Promise<{ dx: Tensor }> {
   const layout = rank === 2 ? '[N, C]' : undefined;
   assertTensor(op, 'dy', dy, rank, layout);
   assertTensor(op, otherName, other, rank, layout);
   assertGradientShape(op, dy.shape, other.shape);
   const constants: Record<string, number> = rank === 2 ? { classes: other.shape[1] } : {};
-  const data = await rt.run(elementwiseSpec(op, source, other, constants), [asFloat32(dy), asFloat32(other)]);
-  return { dx: { shape: [...other.shape], data } };
+  return { dx: await rt.tensor(other.shape, elementwiseSpec(op, source, other, constants), [rt.arg(dy), rt.arg(other)]) };
 }
 
-export const sigmoid = (rt: GpuJsRuntime, x: Tensor) => unary(rt, 'sigmoid', sigmoidKernel, x);
-export const sigmoidBackward = (rt: GpuJsRuntime, dy: Tensor, output: Tensor) =>
+export const sigmoid = (rt: KernelContext, x: Tensor) => unary(rt, 'sigmoid', sigmoidKernel, x);
+export const sigmoidBackward = (rt: KernelContext, dy: Tensor, output: Tensor) =>
   binaryBackward(rt, 'sigmoidBackward', sigmoidBackwardKernel, dy, output, 'output');
-export const relu = (rt: GpuJsRuntime, x: Tensor) => unary(rt, 'relu', reluKernel, x);
-export const reluBackward = (rt: GpuJsRuntime, dy: Tensor, x: Tensor) => binaryBackward(rt, 'reluBackward', reluBackwardKernel, dy, x, 'x');
-export const softmax = (rt: GpuJsRuntime, x: Tensor) => unary(rt, 'softmax', softmaxKernel, x, 2);
-export const softmaxBackward = (rt: GpuJsRuntime, dy: Tensor, output: Tensor) =>
+export const relu = (rt: KernelContext, x: Tensor) => unary(rt, 'relu', reluKernel, x);
+export const reluBackward = (rt: KernelContext, dy: Tensor, x: Tensor) => binaryBackward(rt, 'reluBackward', reluBackwardKernel, dy, x, 'x');
+export const softmax = (rt: KernelContext, x: Tensor) => unary(rt, 'softmax', softmaxKernel, x, 2);
+export const softmaxBackward = (rt: KernelContext, dy: Tensor, output: Tensor) =>
   binaryBackward(rt, 'softmaxBackward', softmaxBackwardKernel, dy, output, 'output', 2);
-export const logSoftmax = (rt: GpuJsRuntime, x: Tensor) => unary(rt, 'logSoftmax', logSoftmaxKernel, x, 2);
-export const logSoftmaxBackward = (rt: GpuJsRuntime, dy: Tensor, output: Tensor) =>
+export const logSoftmax = (rt: KernelContext, x: Tensor) => unary(rt, 'logSoftmax', logSoftmaxKernel, x, 2);
+export const logSoftmaxBackward = (rt: KernelContext, dy: Tensor, output: Tensor) =>
   binaryBackward(rt, 'logSoftmaxBackward', logSoftmaxBackwardKernel, dy, output, 'output', 2);

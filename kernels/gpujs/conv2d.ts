@@ -4,10 +4,11 @@
  * `floor((i + 0.5) / n)`, which stays exact in float32 index arithmetic (GL, webasm) where
  * `floor(i / n)` can land just below an integer.
  */
-import { type Conv2dGeometry, type Conv2dOptions, type Conv2dGradients, type Tensor } from '../../reference/index';
+import { sizeOf, type Conv2dGeometry, type Conv2dOptions, type Conv2dGradients, type Tensor } from '../../reference/index';
 import { checkConv2d, checkConv2dBackward } from '../../reference/conv2d';
-import type { GpuJsRuntime, KernelSpec } from './runtime';
-import { asFloat32, geometryKey } from './tensors';
+import type { KernelContext } from './context';
+import type { KernelSpec } from './runtime';
+import { geometryKey } from './tensors';
 
 /** `this` inside a gpu.js kernel. gpu.js parses the source: constants must be read as `this.constants.name`. */
 type K = { thread: { x: number }; constants: Record<string, number> };
@@ -120,23 +121,20 @@ function spec(name: string, source: KernelSpec['source'], outputLength: number, 
   return { key: `${name} ${geometryKey(g)}`, source, outputLength, constants: constantsOf(g) };
 }
 
-export async function conv2d(rt: GpuJsRuntime, x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2dOptions = {}): Promise<Tensor> {
+export async function conv2d(rt: KernelContext, x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2dOptions = {}): Promise<Tensor> {
   const g = checkConv2d('conv2d', x, weight, bias, options);
   const shape = [g.batch, g.outChannels, g.outH, g.outW];
-  const biasData = bias === null ? new Float32Array(g.outChannels) : asFloat32(bias);
-  const data = await rt.run(spec('conv2d', conv2dForwardKernel, g.batch * g.outChannels * g.outH * g.outW, g), [
-    asFloat32(x), asFloat32(weight), biasData,
-  ]);
-  return { shape, data };
+  const biasData = bias === null ? new Float32Array(g.outChannels) : rt.arg(bias);
+  return rt.tensor(shape, spec('conv2d', conv2dForwardKernel, sizeOf(shape), g), [rt.arg(x), rt.arg(weight), biasData]);
 }
 
-export async function conv2dBackward(rt: GpuJsRuntime, dy: Tensor, x: Tensor, weight: Tensor, options: Conv2dOptions = {}): Promise<Conv2dGradients> {
+export async function conv2dBackward(rt: KernelContext, dy: Tensor, x: Tensor, weight: Tensor, options: Conv2dOptions = {}): Promise<Conv2dGradients> {
   const g = checkConv2dBackward(dy, x, weight, options);
-  const dy32 = asFloat32(dy);
+  const dyArg = rt.arg(dy);
   const [dx, dw, db] = await Promise.all([
-    rt.run(spec('conv2d.dx', conv2dInputGradKernel, x.data.length, g), [dy32, asFloat32(weight)]),
-    rt.run(spec('conv2d.dw', conv2dWeightGradKernel, weight.data.length, g), [dy32, asFloat32(x)]),
-    rt.run(spec('conv2d.db', conv2dBiasGradKernel, g.outChannels, g), [dy32]),
+    rt.tensor(x.shape, spec('conv2d.dx', conv2dInputGradKernel, sizeOf(x.shape), g), [dyArg, rt.arg(weight)]),
+    rt.tensor(weight.shape, spec('conv2d.dw', conv2dWeightGradKernel, sizeOf(weight.shape), g), [dyArg, rt.arg(x)]),
+    rt.tensor([g.outChannels], spec('conv2d.db', conv2dBiasGradKernel, g.outChannels, g), [dyArg]),
   ]);
-  return { dx: { shape: [...x.shape], data: dx }, dw: { shape: [...weight.shape], data: dw }, db: { shape: [g.outChannels], data: db } };
+  return { dx, dw, db };
 }

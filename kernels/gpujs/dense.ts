@@ -2,12 +2,12 @@
  * matmul, linear (forward and backward) and sgd as gpu.js kernels, one thread per output element,
  * every inner length a compiled-in constant.
  */
-import { assertHostTensor, type LinearGradients, type Tensor } from '../../reference/index';
+import { assertHostTensor, isResident, sizeOf, type LinearGradients, type Tensor } from '../../reference/index';
 import { checkLinear, checkLinearBackward } from '../../reference/linear';
 import { checkMatmul } from '../../reference/matmul';
 import { checkSgd } from '../../reference/sgd';
-import type { GpuJsRuntime } from './runtime';
-import { asFloat32 } from './tensors';
+import type { KernelContext } from './context';
+import type { KernelSpec } from './runtime';
 
 /** `this` inside a gpu.js kernel; constants must be read as `this.constants.name`. */
 type K = { thread: { x: number }; constants: Record<string, number> };
@@ -62,49 +62,51 @@ function sgdKernel(this: K, p: Float32Array, g: Float32Array, lr: number): numbe
   return p[this.thread.x] - lr * g[this.thread.x];
 }
 
-export async function matmul(rt: GpuJsRuntime, A: Tensor, B: Tensor): Promise<Tensor> {
+export async function matmul(rt: KernelContext, A: Tensor, B: Tensor): Promise<Tensor> {
   const [m, k, n] = checkMatmul(A, B);
-  const data = await rt.run({ key: `matmul ${m} ${k} ${n}`, source: matmulKernel, outputLength: m * n, constants: { k, n } }, [asFloat32(A), asFloat32(B)]);
-  return { shape: [m, n], data };
+  return rt.tensor([m, n], { key: `matmul ${m} ${k} ${n}`, source: matmulKernel, outputLength: m * n, constants: { k, n } }, [rt.arg(A), rt.arg(B)]);
 }
 
-export async function linear(rt: GpuJsRuntime, x: Tensor, weight: Tensor, bias: Tensor | null): Promise<Tensor> {
+export async function linear(rt: KernelContext, x: Tensor, weight: Tensor, bias: Tensor | null): Promise<Tensor> {
   checkLinear('linear', x, weight, bias);
   const [batch, inF] = x.shape;
   const outF = weight.shape[0];
-  const b = bias === null ? new Float32Array(outF) : asFloat32(bias);
-  const data = await rt.run(
-    { key: `linear ${batch} ${inF} ${outF}`, source: linearKernel, outputLength: batch * outF, constants: { inF, outF } },
-    [asFloat32(x), asFloat32(weight), b],
-  );
-  return { shape: [batch, outF], data };
+  const b = bias === null ? new Float32Array(outF) : rt.arg(bias);
+  const spec = { key: `linear ${batch} ${inF} ${outF}`, source: linearKernel, outputLength: batch * outF, constants: { inF, outF } };
+  return rt.tensor([batch, outF], spec, [rt.arg(x), rt.arg(weight), b]);
 }
 
-export async function linearBackward(rt: GpuJsRuntime, dy: Tensor, x: Tensor, weight: Tensor): Promise<LinearGradients> {
+export async function linearBackward(rt: KernelContext, dy: Tensor, x: Tensor, weight: Tensor): Promise<LinearGradients> {
   checkLinearBackward(dy, x, weight);
   const [batch, inF] = x.shape;
   const outF = weight.shape[0];
   const constants = { batch, inF, outF };
   const key = `${batch} ${inF} ${outF}`;
-  const dy32 = asFloat32(dy);
+  const dyArg = rt.arg(dy);
   const [dx, dw, db] = await Promise.all([
-    rt.run({ key: `linear.dx ${key}`, source: linearInputGradKernel, outputLength: batch * inF, constants }, [dy32, asFloat32(weight)]),
-    rt.run({ key: `linear.dw ${key}`, source: linearWeightGradKernel, outputLength: outF * inF, constants }, [dy32, asFloat32(x)]),
-    rt.run({ key: `linear.db ${key}`, source: linearBiasGradKernel, outputLength: outF, constants }, [dy32]),
+    rt.tensor([batch, inF], { key: `linear.dx ${key}`, source: linearInputGradKernel, outputLength: batch * inF, constants }, [dyArg, rt.arg(weight)]),
+    rt.tensor([outF, inF], { key: `linear.dw ${key}`, source: linearWeightGradKernel, outputLength: outF * inF, constants }, [dyArg, rt.arg(x)]),
+    rt.tensor([outF], { key: `linear.db ${key}`, source: linearBiasGradKernel, outputLength: outF, constants }, [dyArg]),
   ]);
-  return { dx: { shape: [batch, inF], data: dx }, dw: { shape: [outF, inF], data: dw }, db: { shape: [outF], data: db } };
+  return { dx, dw, db };
 }
 
-/** In place, like the reference: the updated values are written back into each parameter. */
-export async function sgd(rt: GpuJsRuntime, params: readonly Tensor[], grads: readonly Tensor[], lr: number): Promise<void> {
+/**
+ * In place, like the reference: the updated values are written back into each parameter; a
+ * parameter resident on this backend moves to the texture holding its new values.
+ */
+export async function sgd(rt: KernelContext, params: readonly Tensor[], grads: readonly Tensor[], lr: number): Promise<void> {
   checkSgd(params, grads, lr);
-  params.forEach((p, i) => assertHostTensor('sgd', `params[${i}]`, p));
+  params.forEach((p, i) => {
+    if (!rt.resident(p)) assertHostTensor('sgd', `params[${i}]`, p);
+  });
   await Promise.all(
     params.map(async (p, i) => {
-      const updated = await rt.run({ key: `sgd ${p.data.length}`, source: sgdKernel, outputLength: p.data.length, constants: {} }, [
-        asFloat32(p), asFloat32(grads[i]), lr,
-      ]);
-      p.data.set(updated);
+      const spec: KernelSpec = { key: `sgd ${sizeOf(p.shape)}`, source: sgdKernel, outputLength: sizeOf(p.shape), constants: {} };
+      const args = [rt.arg(p), rt.arg(grads[i]), lr];
+      const resident = rt.resident(p);
+      if (resident) resident.replace(await rt.rt.runToTexture(spec, args));
+      else if (!isResident(p)) p.data.set(await rt.run(spec, args));
     }),
   );
 }

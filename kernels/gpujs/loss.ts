@@ -1,8 +1,8 @@
 /** crossEntropy (forward and gradient) and accuracy as gpu.js kernels; the batch mean is taken in float64 on the host. */
-import type { Labels, Tensor } from '../../reference/index';
+import { sizeOf, type Labels, type Tensor } from '../../reference/index';
 import { assertLabels } from '../../reference/crossEntropy';
-import type { GpuJsRuntime } from './runtime';
-import { asFloat32 } from './tensors';
+import type { KernelContext } from './context';
+import type { KernelSpec } from './runtime';
 
 /** `this` inside a gpu.js kernel; constants must be read as `this.constants.name`. */
 type K = { thread: { x: number }; constants: Record<string, number> };
@@ -41,11 +41,14 @@ function correctKernel(this: K, logits: Float32Array, labels: Float32Array): num
   return 0;
 }
 
-function runPerRow(rt: GpuJsRuntime, name: string, source: typeof rowLossKernel, logits: Tensor, labels: Labels, length: number) {
+function perRowSpec(name: string, source: typeof rowLossKernel, logits: Tensor, length: number): KernelSpec {
   const [batch, classes] = logits.shape;
-  return rt.run({ key: `${name} ${batch} ${classes}`, source, outputLength: length, constants: { batch, classes } }, [
-    asFloat32(logits), Float32Array.from(labels),
-  ]);
+  return { key: `${name} ${batch} ${classes}`, source, outputLength: length, constants: { batch, classes } };
+}
+
+/** One value per row (a loss, a hit), read back for the host to average. */
+function runPerRow(rt: KernelContext, name: string, source: typeof rowLossKernel, logits: Tensor, labels: Labels) {
+  return rt.run(perRowSpec(name, source, logits, logits.shape[0]), [rt.arg(logits), Float32Array.from(labels)]);
 }
 
 function mean(values: Float32Array): number {
@@ -54,18 +57,18 @@ function mean(values: Float32Array): number {
   return sum / values.length;
 }
 
-export async function crossEntropy(rt: GpuJsRuntime, logits: Tensor, labels: Labels): Promise<number> {
+export async function crossEntropy(rt: KernelContext, logits: Tensor, labels: Labels): Promise<number> {
   assertLabels('crossEntropy', logits, labels);
-  return mean(await runPerRow(rt, 'crossEntropy', rowLossKernel, logits, labels, logits.shape[0]));
+  return mean(await runPerRow(rt, 'crossEntropy', rowLossKernel, logits, labels));
 }
 
-export async function crossEntropyBackward(rt: GpuJsRuntime, logits: Tensor, labels: Labels): Promise<{ dlogits: Tensor }> {
+export async function crossEntropyBackward(rt: KernelContext, logits: Tensor, labels: Labels): Promise<{ dlogits: Tensor }> {
   assertLabels('crossEntropyBackward', logits, labels);
-  const data = await runPerRow(rt, 'crossEntropy.dlogits', crossEntropyGradKernel, logits, labels, logits.data.length);
-  return { dlogits: { shape: [...logits.shape], data } };
+  const spec = perRowSpec('crossEntropy.dlogits', crossEntropyGradKernel, logits, sizeOf(logits.shape));
+  return { dlogits: await rt.tensor(logits.shape, spec, [rt.arg(logits), Float32Array.from(labels)]) };
 }
 
-export async function accuracy(rt: GpuJsRuntime, logits: Tensor, labels: Labels): Promise<number> {
+export async function accuracy(rt: KernelContext, logits: Tensor, labels: Labels): Promise<number> {
   assertLabels('accuracy', logits, labels);
-  return mean(await runPerRow(rt, 'accuracy', correctKernel, logits, labels, logits.shape[0]));
+  return mean(await runPerRow(rt, 'accuracy', correctKernel, logits, labels));
 }

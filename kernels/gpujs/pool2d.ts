@@ -3,16 +3,18 @@
  * Same rules as the reference: the first maximum of a window wins, padding never does; average
  * windows are clipped to the padded input, then to the input, and divided by the first or second size.
  */
-import { type AvgPool2dOptions, type MaxPool2dOptions, type Pool2dGeometry, type Tensor } from '../../reference/index';
+import { sizeOf, type AvgPool2dOptions, type MaxPool2dOptions, type Pool2dGeometry, type Tensor } from '../../reference/index';
 import { checkAvgPool2d, checkAvgPool2dBackward } from '../../reference/avgPool2d';
 import { checkMaxPool2d, checkMaxPool2dBackward } from '../../reference/maxPool2d';
-import type { GpuJsRuntime, KernelSpec } from './runtime';
-import { asFloat32, geometryKey } from './tensors';
+import type { KernelContext } from './context';
+import type { KernelSpec } from './runtime';
+import { geometryKey } from './tensors';
 
 /** `this` inside a gpu.js kernel; constants must be read as `this.constants.name`. */
 type K = { thread: { x: number }; constants: Record<string, number> };
 
-function maxPoolForwardKernel(this: K, x: Float32Array): number {
+/** `empty` is -Infinity, passed in: gpu.js writes the literal Infinity into GLSL as 3.4e38, the largest float. */
+function maxPoolForwardKernel(this: K, x: Float32Array, empty: number): number {
   const i = this.thread.x;
   const q1 = Math.floor((i + 0.5) / this.constants.outW);
   const ow = i - q1 * this.constants.outW;
@@ -37,7 +39,7 @@ function maxPoolForwardKernel(this: K, x: Float32Array): number {
       }
     }
   }
-  if (found === 0) return -Infinity;
+  if (found === 0) return empty; // a window over padding only (dilation can do that)
   return best;
 }
 
@@ -160,28 +162,26 @@ function spec(name: string, source: KernelSpec['source'], outputLength: number, 
   return { key: `${name} ${geometryKey(g)} ${countIncludePad}`, source, outputLength, constants: constantsOf(g, countIncludePad) };
 }
 
-export async function maxPool2d(rt: GpuJsRuntime, x: Tensor, options: MaxPool2dOptions): Promise<Tensor> {
+export async function maxPool2d(rt: KernelContext, x: Tensor, options: MaxPool2dOptions): Promise<Tensor> {
   const g = checkMaxPool2d('maxPool2d', x, options);
   const shape = [g.batch, g.channels, g.outH, g.outW];
-  return { shape, data: await rt.run(spec('maxPool2d', maxPoolForwardKernel, shape.reduce((a, b) => a * b), g), [asFloat32(x)]) };
+  return rt.tensor(shape, spec('maxPool2d', maxPoolForwardKernel, sizeOf(shape), g), [rt.arg(x), -Infinity]);
 }
 
-export async function maxPool2dBackward(rt: GpuJsRuntime, dy: Tensor, x: Tensor, options: MaxPool2dOptions): Promise<{ dx: Tensor }> {
+export async function maxPool2dBackward(rt: KernelContext, dy: Tensor, x: Tensor, options: MaxPool2dOptions): Promise<{ dx: Tensor }> {
   const g = checkMaxPool2dBackward(dy, x, options);
-  const data = await rt.run(spec('maxPool2d.dx', maxPoolBackwardKernel, x.data.length, g), [asFloat32(dy), asFloat32(x)]);
-  return { dx: { shape: [...x.shape], data } };
+  return { dx: await rt.tensor(x.shape, spec('maxPool2d.dx', maxPoolBackwardKernel, sizeOf(x.shape), g), [rt.arg(dy), rt.arg(x)]) };
 }
 
-export async function avgPool2d(rt: GpuJsRuntime, x: Tensor, options: AvgPool2dOptions): Promise<Tensor> {
+export async function avgPool2d(rt: KernelContext, x: Tensor, options: AvgPool2dOptions): Promise<Tensor> {
   const g = checkAvgPool2d('avgPool2d', x, options);
   const shape = [g.batch, g.channels, g.outH, g.outW];
   const include = options.countIncludePad ?? true;
-  return { shape, data: await rt.run(spec('avgPool2d', avgPoolForwardKernel, shape.reduce((a, b) => a * b), g, include), [asFloat32(x)]) };
+  return rt.tensor(shape, spec('avgPool2d', avgPoolForwardKernel, sizeOf(shape), g, include), [rt.arg(x)]);
 }
 
-export async function avgPool2dBackward(rt: GpuJsRuntime, dy: Tensor, x: Tensor, options: AvgPool2dOptions): Promise<{ dx: Tensor }> {
+export async function avgPool2dBackward(rt: KernelContext, dy: Tensor, x: Tensor, options: AvgPool2dOptions): Promise<{ dx: Tensor }> {
   const g = checkAvgPool2dBackward(dy, x, options);
   const include = options.countIncludePad ?? true;
-  const data = await rt.run(spec('avgPool2d.dx', avgPoolBackwardKernel, x.data.length, g, include), [asFloat32(dy)]);
-  return { dx: { shape: [...x.shape], data } };
+  return { dx: await rt.tensor(x.shape, spec('avgPool2d.dx', avgPoolBackwardKernel, sizeOf(x.shape), g, include), [rt.arg(dy)]) };
 }

@@ -36,7 +36,23 @@ export interface KernelSpec {
 }
 
 type GpuJsKernel = ((...args: unknown[]) => unknown) & { kernel?: { constructor: { name: string } }; destroy?: () => void };
-type GpuJs = { createKernel: (source: unknown, settings: object) => GpuJsKernel; destroy: () => void };
+
+/** A gpu.js output texture (`pipeline: true`): read with toArray, freed with delete. */
+export interface GpuTexture {
+  readonly output: readonly number[];
+  readonly size: readonly number[];
+  toArray(): ArrayLike<number>;
+  delete(): void;
+}
+
+/** What a kernel takes: values, a texture another kernel left on the device, or a number. */
+export type KernelArg = Float32Array | GpuTexture | number;
+
+/** The gpu.js modes whose kernels can leave their results on the device as textures. */
+export const TEXTURE_MODES: readonly GpuJsMode[] = ['headlessgl', 'webgl', 'webgl2'];
+
+const lengthOf = (a: Float32Array | GpuTexture) => ('length' in a ? a.length : a.output.reduce((x, y) => x * y, 1));
+type GpuJs = { createKernel: (source: unknown, settings: object) => GpuJsKernel; destroy: () => void; context?: unknown };
 
 const INSTALL_HINTS: Record<GpuJsMode, string> = {
   cpu: 'gpu.js is not installed: run npm ci.',
@@ -89,14 +105,26 @@ export class GpuJsRuntime {
   }
 
   /** Runs `spec` on `args`, compiling it on first use; resolves to the flat float32 output. */
-  async run(spec: KernelSpec, args: readonly (Float32Array | number)[]): Promise<Float32Array> {
-    if (spec.outputLength >= MAX_ELEMENTS || args.some((a) => typeof a !== 'number' && a.length >= MAX_ELEMENTS)) {
+  async run(spec: KernelSpec, args: readonly KernelArg[]): Promise<Float32Array> {
+    return toFloat32(await this.execute(spec, args, false), spec.outputLength);
+  }
+
+  /** Runs `spec` and leaves the result on the device: a new texture the caller must delete. */
+  async runToTexture(spec: KernelSpec, args: readonly KernelArg[]): Promise<GpuTexture> {
+    if (!TEXTURE_MODES.includes(this.mode)) throw new Error(`gpu.js ${this.mode}: results cannot stay on the device in this mode (no textures).`);
+    return (await this.execute(spec, args, true)) as GpuTexture;
+  }
+
+  private async execute(spec: KernelSpec, args: readonly KernelArg[], toTexture: boolean): Promise<unknown> {
+    if (spec.outputLength >= MAX_ELEMENTS || args.some((a) => typeof a !== 'number' && lengthOf(a) >= MAX_ELEMENTS)) {
       throw new RangeError(
         `${spec.key.split(' ')[0]}: a tensor of 2^24 or more elements is beyond gpu.js's exact index arithmetic ` +
           `on the ${this.mode} backend. Fix: split the batch into smaller calls.`,
       );
     }
-    let kernel = this.kernels.get(spec.key);
+    // One kernel per output kind; gpu.js itself recompiles a kernel for argument kinds it has not seen (array or texture).
+    const key = toTexture ? `${spec.key} (texture)` : spec.key;
+    let kernel = this.kernels.get(key);
     if (kernel === undefined) {
       kernel = this.gpu.createKernel(spec.source, {
         output: [spec.outputLength],
@@ -105,22 +133,29 @@ export class GpuJsRuntime {
         tactic: 'precision',
         dynamicOutput: false,
         dynamicArguments: false,
+        // immutable: every call gets its own texture (otherwise the next call overwrites it).
+        ...(toTexture ? { pipeline: true, immutable: true } : {}),
       });
-      this.kernels.set(spec.key, kernel);
+      this.kernels.set(key, kernel);
     }
     const result = await kernel(...args);
-    if (!this.executed.has(spec.key)) {
+    if (!this.executed.has(key)) {
       const ran = kernel.kernel?.constructor.name ?? 'unknown';
       if (ran !== EXPECTED_KERNEL_CLASS[this.mode]) {
-        this.kernels.delete(spec.key);
+        this.kernels.delete(key);
         throw new BackendUnavailableError(
           this.mode,
           `gpu.js ran ${ran} instead of ${EXPECTED_KERNEL_CLASS[this.mode]}: ${INSTALL_HINTS[this.mode]}`,
         );
       }
-      this.executed.set(spec.key, ran);
+      this.executed.set(key, ran);
     }
-    return toFloat32(result, spec.outputLength);
+    return result;
+  }
+
+  /** Blocks until the GL commands queued so far have run (gl.finish); a no-op in the other modes. */
+  finish(): void {
+    (this.gpu as { context?: { finish?: () => void } }).context?.finish?.();
   }
 
   dispose(): void {

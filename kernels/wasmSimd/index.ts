@@ -335,6 +335,7 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
         ref.assertTensor('upload', 't', t);
         return run(() => adopt(arena.put(t, 't'), t.shape));
       },
+      finish: () => run(() => undefined), // after every queued operation
       usage: () => residents.usage(heap.capacity),
     },
     dispose: () => pool.terminate(),

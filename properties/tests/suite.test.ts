@@ -3,7 +3,8 @@
 // must run: CI sets cpu,webasm,headlessgl, so a missing GL build fails instead of being skipped.
 import { afterAll, describe, expect, it } from 'vitest';
 import { createBackend, type GpuJsBackend } from '../../kernels/index';
-import { EXPECTED_KERNEL_CLASS } from '../../kernels/gpujs/runtime';
+import { EXPECTED_KERNEL_CLASS, TEXTURE_MODES, type GpuJsMode } from '../../kernels/gpujs/runtime';
+import { residentView } from '../adapters/resident';
 import { createReferenceBackend } from '../../kernels/referenceBackend';
 import { kernelBackends } from '../backends';
 import { ONLY_BACKENDS } from '../settings';
@@ -22,9 +23,16 @@ for (const status of kernelBackends().filter((s) => selected(s.name))) {
     let backend: GpuJsBackend | undefined;
     describePropertySuite(status.name, () => (backend = createBackend(status.name) as GpuJsBackend));
     if (!(status.name in EXPECTED_KERNEL_CLASS)) return; // not a gpu.js backend
+    // Where results can stay on the device (GL textures), the suite again on resident tensors.
+    let residentBackend: GpuJsBackend | undefined;
+    if (TEXTURE_MODES.includes(status.name as GpuJsMode)) {
+      describePropertySuite(`${status.name}, resident`, () => residentView((residentBackend = createBackend(status.name) as GpuJsBackend)));
+    }
     afterAll(() => {
       // No silent fallback: every compiled kernel ran on the gpu.js backend asked for.
-      expect([...(backend?.executedKernelClasses() ?? [])]).toEqual([EXPECTED_KERNEL_CLASS[status.name as keyof typeof EXPECTED_KERNEL_CLASS]]);
+      const expected = [EXPECTED_KERNEL_CLASS[status.name as keyof typeof EXPECTED_KERNEL_CLASS]];
+      expect([...(backend?.executedKernelClasses() ?? [])]).toEqual(expected);
+      if (residentBackend) expect([...residentBackend.executedKernelClasses()]).toEqual(expected);
     });
   });
 }

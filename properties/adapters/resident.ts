@@ -67,8 +67,9 @@ function readBack(value: unknown): unknown {
   return value;
 }
 
+/** Bit for bit (NaN payloads and -0 included), and without Node's Buffer: this runs in the browser page too. */
 function sameFloat32(host: ArrayLike<number>, resident: ArrayLike<number>): boolean {
-  const a = Float32Array.from(host);
-  const b = Float32Array.from(resident);
-  return Buffer.from(a.buffer).equals(Buffer.from(b.buffer));
+  const a = new Uint32Array(Float32Array.from(host).buffer);
+  const b = new Uint32Array(Float32Array.from(resident).buffer);
+  return a.length === b.length && a.every((bits, i) => bits === b[i]);
 }

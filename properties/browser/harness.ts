@@ -8,6 +8,7 @@ import { EXPECTED_KERNEL_CLASS, type GpuJsMode } from '../../kernels/gpujs/runti
 import { benchCases } from '../../bench/cases';
 import type { BenchResult } from '../../bench/report';
 import { timeCase } from '../../bench/timing';
+import { residentView } from '../adapters/resident';
 import { createMutantBackend, type MutantName } from '../mutants';
 import { runPropertySuite, type PropertyResult } from '../suite';
 
@@ -37,10 +38,13 @@ async function limitsOf(mode: BrowserMode): Promise<Record<string, number | stri
   return { maxTextureSize: gl.getParameter(gl.MAX_TEXTURE_SIZE) as number, renderer: String(gl.getParameter(gl.RENDERER)) };
 }
 
-export async function conformance(mode: BrowserMode, options: { seed: number; numRuns: number; only?: string[]; regressions?: Record<string, unknown[]> }): Promise<BrowserSuiteReport> {
+/** `resident`: every input uploaded and every result kept on the device (GL textures), as properties/adapters/resident.ts runs it. */
+export async function conformance(
+  mode: BrowserMode, options: { seed: number; numRuns: number; only?: string[]; regressions?: Record<string, unknown[]>; resident?: boolean },
+): Promise<BrowserSuiteReport> {
   const backend = createGpuJsBackend(mode);
   try {
-    const results = await runPropertySuite(backend, {
+    const results = await runPropertySuite(options.resident ? residentView(backend) : backend, {
       seed: options.seed, numRuns: options.numRuns, only: options.only, regressionCases: (id) => options.regressions?.[id] ?? [],
     });
     return { mode, results, executedClasses: [...backend.executedKernelClasses()], expectedClass: EXPECTED_KERNEL_CLASS[mode], limits: await limitsOf(mode), userAgent: navigator.userAgent };

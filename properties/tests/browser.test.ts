@@ -60,4 +60,15 @@ describe.runIf(unavailable === null || required)('headless Chromium', () => {
       expect(report.results.length).toBeGreaterThan(20);
     }, 600_000);
   }
+
+  // gpu.js residency in a real browser's GL: every input uploaded to a texture, every result left in one.
+  it(`webgl2, resident textures: every property passes (seed ${SEED}, ${numRuns} cases each plus the stored regressions)`, async () => {
+    const report = (await session.page.evaluate(
+      ({ options }) => (globalThis as unknown as { harness: { conformance(m: string, o: unknown): Promise<unknown> } }).harness.conformance('webgl2', options),
+      { options: { seed: SEED, numRuns, only: ONLY_PROPERTIES, regressions, resident: true } },
+    )) as BrowserSuiteReport;
+    const failed = report.results.filter((r) => !r.passed);
+    expect(failed.map(describeFailure).join('\n\n') + log.filter((l) => l.includes('error')).join('\n')).toBe('');
+    expect(report.executedClasses).toEqual([report.expectedClass]);
+  }, 600_000);
 });

@@ -1,11 +1,20 @@
 // Single-precision matrix product with WebAssembly SIMD: C[M x N] (+)= A[M x K] · B[K x N], all
 // row-major with leading dimensions in elements. A 4 x 8 register block: per k, two f32x4 loads of
-// a B row, four broadcasts of A, eight multiply-adds into eight accumulators (11 of 16 registers).
+// a B row, four broadcasts of A, eight multiply-adds into eight accumulators (11 of 16 registers);
+// a short block of 2-3 rows for the M % 4 remainder, 4x4 and 1x8 blocks and scalar dots for the edges.
 
-@inline function block4x8(K: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: bool): void {
+/**
+ * Rows [0, rows) of C (rows 2 to 4) against 8 columns of B. With fewer than 4 rows (the M % 4
+ * remainder: LeNet conv2's 150 im2col rows) the missing rows repeat the last real one: computed,
+ * never stored.
+ */
+@inline function block4x8(K: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: bool, rows: i32): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
   const rowA = <usize>lda << 2;
+  const row1 = <usize>min(1, rows - 1) * rowA;
+  const row2 = <usize>min(2, rows - 1) * rowA;
+  const row3 = <usize>min(3, rows - 1) * rowA;
   const rowB = <usize>ldb << 2;
   let pa = a;
   let pb = b;
@@ -15,13 +24,13 @@
     let av = f32x4.splat(load<f32>(pa));
     c00 = f32x4.add(c00, f32x4.mul(av, b0));
     c01 = f32x4.add(c01, f32x4.mul(av, b1));
-    av = f32x4.splat(load<f32>(pa + rowA));
+    av = f32x4.splat(load<f32>(pa + row1));
     c10 = f32x4.add(c10, f32x4.mul(av, b0));
     c11 = f32x4.add(c11, f32x4.mul(av, b1));
-    av = f32x4.splat(load<f32>(pa + 2 * rowA));
+    av = f32x4.splat(load<f32>(pa + row2));
     c20 = f32x4.add(c20, f32x4.mul(av, b0));
     c21 = f32x4.add(c21, f32x4.mul(av, b1));
-    av = f32x4.splat(load<f32>(pa + 3 * rowA));
+    av = f32x4.splat(load<f32>(pa + row3));
     c30 = f32x4.add(c30, f32x4.mul(av, b0));
     c31 = f32x4.add(c31, f32x4.mul(av, b1));
     pa += 4;
@@ -31,13 +40,13 @@
   if (accumulate) {
     c00 = f32x4.add(c00, v128.load(c)); c01 = f32x4.add(c01, v128.load(c, 16));
     c10 = f32x4.add(c10, v128.load(c + rowC)); c11 = f32x4.add(c11, v128.load(c + rowC, 16));
-    c20 = f32x4.add(c20, v128.load(c + 2 * rowC)); c21 = f32x4.add(c21, v128.load(c + 2 * rowC, 16));
-    c30 = f32x4.add(c30, v128.load(c + 3 * rowC)); c31 = f32x4.add(c31, v128.load(c + 3 * rowC, 16));
+    if (rows > 2) { c20 = f32x4.add(c20, v128.load(c + 2 * rowC)); c21 = f32x4.add(c21, v128.load(c + 2 * rowC, 16)); }
+    if (rows > 3) { c30 = f32x4.add(c30, v128.load(c + 3 * rowC)); c31 = f32x4.add(c31, v128.load(c + 3 * rowC, 16)); }
   }
   v128.store(c, c00); v128.store(c, c01, 16);
   v128.store(c + rowC, c10); v128.store(c + rowC, c11, 16);
-  v128.store(c + 2 * rowC, c20); v128.store(c + 2 * rowC, c21, 16);
-  v128.store(c + 3 * rowC, c30); v128.store(c + 3 * rowC, c31, 16);
+  if (rows > 2) { v128.store(c + 2 * rowC, c20); v128.store(c + 2 * rowC, c21, 16); }
+  if (rows > 3) { v128.store(c + 3 * rowC, c30); v128.store(c + 3 * rowC, c31, 16); }
 }
 
 /** Four rows of C against 4 columns of B (the N % 8 >= 4 remainder). */
@@ -62,34 +71,6 @@
     c2 = f32x4.add(c2, v128.load(c + 2 * rowC)); c3 = f32x4.add(c3, v128.load(c + 3 * rowC));
   }
   v128.store(c, c0); v128.store(c + rowC, c1); v128.store(c + 2 * rowC, c2); v128.store(c + 3 * rowC, c3);
-}
-
-/** Two rows of C against 8 columns of B (the M % 4 >= 2 remainder: LeNet conv1 has 6 output channels). */
-@inline function block2x8(K: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: bool): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-  const rowA = <usize>lda << 2;
-  const rowB = <usize>ldb << 2;
-  let pa = a;
-  let pb = b;
-  for (let k = 0; k < K; k++) {
-    const b0 = v128.load(pb);
-    const b1 = v128.load(pb, 16);
-    let av = f32x4.splat(load<f32>(pa));
-    c00 = f32x4.add(c00, f32x4.mul(av, b0));
-    c01 = f32x4.add(c01, f32x4.mul(av, b1));
-    av = f32x4.splat(load<f32>(pa + rowA));
-    c10 = f32x4.add(c10, f32x4.mul(av, b0));
-    c11 = f32x4.add(c11, f32x4.mul(av, b1));
-    pa += 4;
-    pb += rowB;
-  }
-  const rowC = <usize>ldc << 2;
-  if (accumulate) {
-    c00 = f32x4.add(c00, v128.load(c)); c01 = f32x4.add(c01, v128.load(c, 16));
-    c10 = f32x4.add(c10, v128.load(c + rowC)); c11 = f32x4.add(c11, v128.load(c + rowC, 16));
-  }
-  v128.store(c, c00); v128.store(c, c01, 16);
-  v128.store(c + rowC, c10); v128.store(c + rowC, c11, 16);
 }
 
 /** One row of C against 8 columns of B. */
@@ -123,6 +104,19 @@
   return sum;
 }
 
+/** Columns [from, N) of `rows` rows of C, one scalar dot product each (the ragged right edge). */
+@inline function edgeColumns(K: i32, ai: usize, lda: i32, b: usize, ldb: i32, ci: usize, ldc: i32, acc: bool, rows: i32, from: i32, N: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const ar = ai + (<usize>(r * lda) << 2);
+    const cr = ci + (<usize>(r * ldc) << 2);
+    for (let j = from; j < N; j++) {
+      const v = dot(K, ar, b + (<usize>j << 2), ldb);
+      const p = cr + (<usize>j << 2);
+      store<f32>(p, acc ? load<f32>(p) + v : v);
+    }
+  }
+}
+
 export function sgemm(M: i32, N: i32, K: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: i32): void {
   const acc = accumulate != 0;
   const N8 = N & ~7;
@@ -131,42 +125,24 @@ export function sgemm(M: i32, N: i32, K: i32, a: usize, lda: i32, b: usize, ldb:
   for (; i + 4 <= M; i += 4) {
     const ai = a + (<usize>(i * lda) << 2);
     const ci = c + (<usize>(i * ldc) << 2);
-    for (let j = 0; j < N8; j += 8) block4x8(K, ai, lda, b + (<usize>j << 2), ldb, ci + (<usize>j << 2), ldc, acc);
+    for (let j = 0; j < N8; j += 8) block4x8(K, ai, lda, b + (<usize>j << 2), ldb, ci + (<usize>j << 2), ldc, acc, 4);
     if (N4 > N8) block4x4(K, ai, lda, b + (<usize>N8 << 2), ldb, ci + (<usize>N8 << 2), ldc, acc);
-    for (let r = 0; r < 4; r++) {
-      const ar = ai + (<usize>(r * lda) << 2);
-      const cr = ci + (<usize>(r * ldc) << 2);
-      for (let j = N4; j < N; j++) {
-        const v = dot(K, ar, b + (<usize>j << 2), ldb);
-        const p = cr + (<usize>j << 2);
-        store<f32>(p, acc ? load<f32>(p) + v : v);
-      }
-    }
+    edgeColumns(K, ai, lda, b, ldb, ci, ldc, acc, 4, N4, N);
   }
   if (i + 2 <= M) {
+    // 2 or 3 rows left: one short 4x8 block per 8 columns.
+    const rows = M - i;
     const ai = a + (<usize>(i * lda) << 2);
     const ci = c + (<usize>(i * ldc) << 2);
-    for (let j = 0; j < N8; j += 8) block2x8(K, ai, lda, b + (<usize>j << 2), ldb, ci + (<usize>j << 2), ldc, acc);
-    for (let r = 0; r < 2; r++) {
-      const ar = ai + (<usize>(r * lda) << 2);
-      const cr = ci + (<usize>(r * ldc) << 2);
-      for (let j = N8; j < N; j++) {
-        const v = dot(K, ar, b + (<usize>j << 2), ldb);
-        const p = cr + (<usize>j << 2);
-        store<f32>(p, acc ? load<f32>(p) + v : v);
-      }
-    }
-    i += 2;
+    for (let j = 0; j < N8; j += 8) block4x8(K, ai, lda, b + (<usize>j << 2), ldb, ci + (<usize>j << 2), ldc, acc, rows);
+    edgeColumns(K, ai, lda, b, ldb, ci, ldc, acc, rows, N8, N);
+    i = M;
   }
   for (; i < M; i++) {
     const ai = a + (<usize>(i * lda) << 2);
     const ci = c + (<usize>(i * ldc) << 2);
     for (let j = 0; j < N8; j += 8) block1x8(K, ai, b + (<usize>j << 2), ldb, ci + (<usize>j << 2), acc);
-    for (let j = N8; j < N; j++) {
-      const v = dot(K, ai, b + (<usize>j << 2), ldb);
-      const p = ci + (<usize>j << 2);
-      store<f32>(p, acc ? load<f32>(p) + v : v);
-    }
+    edgeColumns(K, ai, lda, b, ldb, ci, ldc, acc, 1, N8, N);
   }
 }
 

@@ -34,7 +34,7 @@ interface Kernels {
   maxPoolForward: Fn; maxPoolBackward: Fn; avgPoolForward: Fn; avgPoolBackward: Fn;
   sigmoidForward: Fn; sigmoidBackward: Fn; reluForward: Fn; reluBackward: Fn; softmaxForward: Fn; softmaxBackward: Fn;
   crossEntropyForward: Fn; crossEntropyBackward: Fn; correctCount: Fn; sgdUpdate: Fn;
-  conv2dForwardRange: Fn; conv2dForwardDirectRange: Fn; conv2dBackwardRange: Fn; addInto: Fn; directTapOffsets: Fn;
+  conv2dForwardRange: Fn; conv2dBackwardRange: Fn; addInto: Fn; directTapOffsets: Fn;
 }
 
 export interface WasmSimdOptions {
@@ -171,10 +171,10 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
           k.directTapOffsets(g.inChannelsPerGroup, g.kernelH, g.kernelW, g.dilationH, g.dilationW, Hp, Wp, offsets);
           // 8 floats of slack: a short last block of columns reads past its row.
           const padded = Array.from({ length: T }, () => arena.alloc(g.inChannelsPerGroup * Hp * Wp + 8, 'a padded-image buffer'));
-          await shareBatch(g.batch, 'conv2dForwardDirectRange', (t) => ({ before: [xp, wp, offsets, y, padded[t]], after: [...geometryArgs(g), Hp, Wp] }));
+          await shareBatch(g.batch, 'conv2dForwardRange', (t) => ({ before: [xp, wp, y, padded[t], offsets, Hp, Wp], after: geometryArgs(g) }));
         } else {
           const cols = Array.from({ length: T }, () => arena.alloc(taps * P, 'an im2col buffer'));
-          await shareBatch(g.batch, 'conv2dForwardRange', (t) => ({ before: [xp, wp, y, cols[t]], after: geometryArgs(g) }));
+          await shareBatch(g.batch, 'conv2dForwardRange', (t) => ({ before: [xp, wp, y, cols[t], 0, 0, 0], after: geometryArgs(g) }));
         }
         if (bias) k.addBias(y, g.batch, g.outChannels, P, input(bias, 'bias'));
         return output(y, [g.batch, g.outChannels, g.outH, g.outW]);

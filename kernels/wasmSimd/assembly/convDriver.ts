@@ -14,50 +14,36 @@ import { convDirectImage, padImage } from './directConv';
   return min(N, atomic.add<i32>(counter, chunk));
 }
 
-/** y[n] = W · im2col(x[n]) per group, for the images this thread claims. `cols` is its scratch. */
-export function conv2dForwardRange(
-  x: usize, w: usize, y: usize, cols: usize, counter: usize, chunk: i32, N: i32,
-  Cin: i32, H: i32, W: i32, Cout: i32, groups: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, dh: i32, dw: i32, outH: i32, outW: i32,
-): void {
-  const P = outH * outW;
-  const cg = Cin / groups;
-  const og = Cout / groups;
-  const taps = cg * kh * kw;
-  for (let n0 = claim(counter, chunk, N); n0 < N; n0 = claim(counter, chunk, N)) {
-    for (let n = n0; n < min(N, n0 + chunk); n++) {
-      for (let g = 0; g < groups; g++) {
-        im2col(f32At(x, (n * Cin + g * cg) * H * W), cg, H, W, kh, kw, sh, sw, padTop, padLeft, dh, dw, outH, outW, cols, P);
-        sgemm(og, P, taps, f32At(w, g * og * taps), taps, cols, P, f32At(y, (n * Cout + g * og) * P), P, 0);
-      }
-    }
-  }
-}
-
 /**
- * The same product by direct convolution (directConv.ts), for unit stride along W: offsets is the
- * tap table the host built; xp is this thread's padded-image scratch, unused when the windows read
- * x as it is (no padding, rows exactly as wide as the windows span).
+ * y[n] = W ⋆ x[n] per group, for the images this thread claims; `scratch` is this thread's buffer.
+ * - im2col (`offsets` 0): y[n] = W · im2col(x[n]), scratch holding the column matrix.
+ * - direct (directConv.ts; unit stride along W): `offsets` is the tap table the host built (Hp x Wp
+ *   planes), and scratch the zero-padded image, unused when the windows read x as it is (no
+ *   padding, rows exactly as wide as the windows span).
  */
-export function conv2dForwardDirectRange(
-  x: usize, w: usize, offsets: usize, y: usize, xp: usize, counter: usize, chunk: i32, N: i32,
+export function conv2dForwardRange(
+  x: usize, w: usize, y: usize, scratch: usize, offsets: usize, Hp: i32, Wp: i32, counter: usize, chunk: i32, N: i32,
   Cin: i32, H: i32, W: i32, Cout: i32, groups: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, dh: i32, dw: i32, outH: i32, outW: i32,
-  Hp: i32, Wp: i32,
 ): void {
   const P = outH * outW;
   const cg = Cin / groups;
   const og = Cout / groups;
   const taps = cg * kh * kw;
+  const direct = offsets != 0;
   const inPlace = padTop == 0 && padLeft == 0 && Wp == W && Hp == H;
   for (let n0 = claim(counter, chunk, N); n0 < N; n0 = claim(counter, chunk, N)) {
     for (let n = n0; n < min(N, n0 + chunk); n++) {
       for (let g = 0; g < groups; g++) {
         const xg = f32At(x, (n * Cin + g * cg) * H * W);
-        let image = xg;
-        if (!inPlace) {
-          padImage(xg, cg, H, W, padTop, padLeft, Hp, Wp, xp);
-          image = xp;
+        const wg = f32At(w, g * og * taps);
+        const yg = f32At(y, (n * Cout + g * og) * P);
+        if (!direct) {
+          im2col(xg, cg, H, W, kh, kw, sh, sw, padTop, padLeft, dh, dw, outH, outW, scratch, P);
+          sgemm(og, P, taps, wg, taps, scratch, P, yg, P, 0);
+          continue;
         }
-        convDirectImage(image, Wp, f32At(w, g * og * taps), offsets, taps, og, sh, outH, outW, f32At(y, (n * Cout + g * og) * P));
+        if (!inPlace) padImage(xg, cg, H, W, padTop, padLeft, Hp, Wp, scratch);
+        convDirectImage(inPlace ? xg : scratch, Wp, wg, offsets, taps, og, sh, outH, outW, yg);
       }
     }
   }

@@ -6,5 +6,5 @@ export {
   sigmoidForward, sigmoidBackward, reluForward, reluBackward, softmaxForward, softmaxBackward,
   crossEntropyForward, crossEntropyBackward, correctCount, sgdUpdate,
 } from './elementwise';
-export { conv2dForwardRange, conv2dForwardDirectRange, conv2dBackwardRange, addInto } from './convDriver';
-export { directTapOffsets, convDirectImage } from './directConv';
+export { conv2dForwardRange, conv2dBackwardRange, addInto } from './convDriver';
+export { directTapOffsets } from './directConv';

@@ -5,7 +5,7 @@ import { createWasmSimdBackend } from '../wasmSimd/index';
 import { describePropertySuite } from '../../properties/vitestSuite';
 import { residentView } from '../../properties/adapters/resident';
 import { float32Tensor } from '../../properties/tensors';
-import { isResident, sgd, type ResidentTensor } from '../../reference/index';
+import { isResident, maxPool2d, maxPool2dBackward, sgd, type ResidentTensor } from '../../reference/index';
 import { transcendentalTolerance, worstViolation } from '../../properties/tolerance';
 
 describePropertySuite('wasm-simd, 1 thread', () => createWasmSimdBackend({ threads: 1 }), {
@@ -78,6 +78,26 @@ describe('wasm-simd sigmoid (a vectorized exp)', () => {
     const worst = worstViolation(y.data, expected, bound);
     expect(worst.ratio, `x = ${x.data[worst.index]}: ${y.data[worst.index]} vs ${expected[worst.index]}`).toBeLessThanOrEqual(1);
     expect(Number.isNaN(y.data[xs.length - 1])).toBe(true);
+  });
+});
+
+describe('wasm-simd max pool, the chapter\'s 2x2 stride-2 window (four outputs per f32x4 step)', () => {
+  it('follows the scalar rule exactly on ties, NaN (a later NaN wins), -0 and +0, values and gradient', async () => {
+    const backend = createWasmSimdBackend({ threads: 1 });
+    // Few distinct values, so windows tie often; NaN and both zeros sprinkled in; odd sizes leave scalar edges.
+    const palette = [1, 2, 2, -0, 0, NaN, -Infinity, 3];
+    for (const [H, W, ceilMode] of [[8, 16, false], [9, 19, true], [4, 11, false]] as const) {
+      const count = 2 * 3 * H * W;
+      const x = { shape: [2, 3, H, W], data: Float32Array.from({ length: count }, (_, i) => palette[(i * 7 + (i >> 3)) % palette.length]) };
+      const options = { kernelSize: 2, stride: 2, ceilMode };
+      const y = await backend.maxPool2d(x, options);
+      const expected = maxPool2d(x, options);
+      expect(Array.from(y.data, (v) => Object.is(v, -0) ? '-0' : String(v))).toEqual(Array.from(expected.data, (v) => Object.is(v, -0) ? '-0' : String(v)));
+      const dy = float32Tensor(expected.shape, 5);
+      const dx = (await backend.maxPool2dBackward(dy, x, options)).dx;
+      expect(Array.from(dx.data)).toEqual(Array.from(Float32Array.from(maxPool2dBackward(dy, x, options).dx.data)));
+    }
+    backend.dispose();
   });
 });
 

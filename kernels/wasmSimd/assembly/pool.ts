@@ -1,5 +1,7 @@
 // Max and average pooling with PyTorch's semantics (the reference's rules, ported): per-side
 // padding, dilation (max), ceil-mode windows clipped to the padded input, countIncludePad, NaN wins.
+// The chapter's window, 2x2 at stride 2 without padding, runs four outputs per f32x4 step; the
+// rest (and that window's edges) run the scalar rule.
 
 /** Flat index (within the plane) of the window's winner, or -1 for an all-padding window. */
 @inline function winner(
@@ -23,16 +25,57 @@
   return win;
 }
 
+/**
+ * The 2x2 stride-2 max over output columns [0, j4) of one row, four outputs per step. The scalar
+ * rule, lane by lane: candidates in row-major order, a later one wins if it is greater or NaN.
+ * Writes the winners' values (y) or, for the backward pass, routes dy to the winners (dx).
+ */
+@inline function maxRow2x2(x0: usize, x1: usize, j4: i32, y: usize, dy: usize, dx0: usize, dx1: usize, backward: bool): void {
+  for (let j = 0; j < j4; j += 4) {
+    const off = <usize>j << 3;
+    const a0 = v128.load(x0 + off), a1 = v128.load(x0 + off, 16);
+    const b0 = v128.load(x1 + off), b1 = v128.load(x1 + off, 16);
+    const topLeft = v128.shuffle<f32>(a0, a1, 0, 2, 4, 6), topRight = v128.shuffle<f32>(a0, a1, 1, 3, 5, 7);
+    const bottomLeft = v128.shuffle<f32>(b0, b1, 0, 2, 4, 6), bottomRight = v128.shuffle<f32>(b0, b1, 1, 3, 5, 7);
+    let best = topLeft;
+    let win = i32x4.splat(0);
+    let m = v128.or(f32x4.gt(topRight, best), f32x4.ne(topRight, topRight));
+    best = v128.bitselect(topRight, best, m); win = v128.bitselect(i32x4.splat(1), win, m);
+    m = v128.or(f32x4.gt(bottomLeft, best), f32x4.ne(bottomLeft, bottomLeft));
+    best = v128.bitselect(bottomLeft, best, m); win = v128.bitselect(i32x4.splat(2), win, m);
+    m = v128.or(f32x4.gt(bottomRight, best), f32x4.ne(bottomRight, bottomRight));
+    best = v128.bitselect(bottomRight, best, m); win = v128.bitselect(i32x4.splat(3), win, m);
+    if (!backward) {
+      v128.store(y + (<usize>j << 2), best);
+      continue;
+    }
+    // Each window's dy to its winner, zero to the other three (the windows do not overlap).
+    const g = v128.load(dy + (<usize>j << 2));
+    const zero = f32x4.splat(0);
+    const gTL = v128.bitselect(g, zero, i32x4.eq(win, i32x4.splat(0))), gTR = v128.bitselect(g, zero, i32x4.eq(win, i32x4.splat(1)));
+    const gBL = v128.bitselect(g, zero, i32x4.eq(win, i32x4.splat(2))), gBR = v128.bitselect(g, zero, i32x4.eq(win, i32x4.splat(3)));
+    // Interleave back to input columns: (TL0, TR0, TL1, TR1), (TL2, TR2, TL3, TR3).
+    v128.store(dx0 + off, f32x4.add(v128.load(dx0 + off), v128.shuffle<f32>(gTL, gTR, 0, 4, 1, 5)));
+    v128.store(dx0 + off, f32x4.add(v128.load(dx0 + off, 16), v128.shuffle<f32>(gTL, gTR, 2, 6, 3, 7)), 16);
+    v128.store(dx1 + off, f32x4.add(v128.load(dx1 + off), v128.shuffle<f32>(gBL, gBR, 0, 4, 1, 5)));
+    v128.store(dx1 + off, f32x4.add(v128.load(dx1 + off, 16), v128.shuffle<f32>(gBL, gBR, 2, 6, 3, 7)), 16);
+  }
+}
+
 export function maxPoolForward(
   x: usize, planes: i32, H: i32, W: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, dh: i32, dw: i32,
   outH: i32, outW: i32, y: usize,
 ): void {
+  const j4 = dh == 1 && dw == 1 ? fast2x2Columns(kh, kw, sh, sw, padTop, 0, padLeft, 0, W, outW) : 0;
   for (let p = 0; p < planes; p++) {
     const xp = x + (<usize>(p * H * W) << 2);
     for (let i = 0; i < outH; i++) {
-      for (let j = 0; j < outW; j++) {
+      const yRow = y + (<usize>((p * outH + i) * outW) << 2);
+      const fast = 2 * i + 1 < H ? j4 : 0;
+      if (fast > 0) maxRow2x2(xp + (<usize>(2 * i * W) << 2), xp + (<usize>((2 * i + 1) * W) << 2), fast, yRow, 0, 0, 0, false);
+      for (let j = fast; j < outW; j++) {
         const w = winner(xp, H, W, i, j, kh, kw, sh, sw, padTop, padLeft, dh, dw);
-        store<f32>(y + (<usize>((p * outH + i) * outW + j) << 2), w < 0 ? -Infinity : load<f32>(xp + (<usize>w << 2)));
+        store<f32>(yRow + (<usize>j << 2), w < 0 ? -Infinity : load<f32>(xp + (<usize>w << 2)));
       }
     }
   }
@@ -43,15 +86,22 @@ export function maxPoolBackward(
   dy: usize, x: usize, planes: i32, H: i32, W: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, dh: i32, dw: i32,
   outH: i32, outW: i32, dx: usize,
 ): void {
+  const j4 = dh == 1 && dw == 1 ? fast2x2Columns(kh, kw, sh, sw, padTop, 0, padLeft, 0, W, outW) : 0;
   for (let p = 0; p < planes; p++) {
     const xp = x + (<usize>(p * H * W) << 2);
     const dxp = dx + (<usize>(p * H * W) << 2);
     for (let i = 0; i < outH; i++) {
-      for (let j = 0; j < outW; j++) {
+      const dyRow = dy + (<usize>((p * outH + i) * outW) << 2);
+      const fast = 2 * i + 1 < H ? j4 : 0;
+      if (fast > 0) {
+        const r0 = <usize>(2 * i * W) << 2, r1 = <usize>((2 * i + 1) * W) << 2;
+        maxRow2x2(xp + r0, xp + r1, fast, 0, dyRow, dxp + r0, dxp + r1, true);
+      }
+      for (let j = fast; j < outW; j++) {
         const w = winner(xp, H, W, i, j, kh, kw, sh, sw, padTop, padLeft, dh, dw);
         if (w < 0) continue;
         const q = dxp + (<usize>w << 2);
-        store<f32>(q, load<f32>(q) + load<f32>(dy + (<usize>((p * outH + i) * outW + j) << 2)));
+        store<f32>(q, load<f32>(q) + load<f32>(dyRow + (<usize>j << 2)));
       }
     }
   }

@@ -59,19 +59,53 @@ export function reluBackward(dy: usize, x: usize, n: i32, dx: usize): void {
 }
 
 /** Row-wise softmax (log = 0) or log-softmax (log = 1) of [rows, cols], max-shifted for stability. */
+/** max over a row of `cols` values, four lanes at a time (NaN propagates, as f32.max does). */
+@inline function rowMax(xr: usize, cols: i32): f32 {
+  let lanes = f32x4.splat(-Infinity);
+  let c = 0;
+  for (; c + 4 <= cols; c += 4) lanes = f32x4.max(lanes, v128.load(at(xr, c)));
+  let m = max(max(f32x4.extract_lane(lanes, 0), f32x4.extract_lane(lanes, 1)), max(f32x4.extract_lane(lanes, 2), f32x4.extract_lane(lanes, 3)));
+  for (; c < cols; c++) m = max(m, load<f32>(at(xr, c)));
+  return m;
+}
+
+/** exp(x[c] - m) over a row, four lanes at a time (exp4), stored to `out` unless it is 0; returns their sum. */
+@inline function rowExpShifted(xr: usize, cols: i32, m: f32, out: usize): f32 {
+  const mv = f32x4.splat(m);
+  let lanes = f32x4.splat(0);
+  let c = 0;
+  for (; c + 4 <= cols; c += 4) {
+    const e = exp4(f32x4.sub(v128.load(at(xr, c)), mv));
+    lanes = f32x4.add(lanes, e);
+    if (out != 0) v128.store(at(out, c), e);
+  }
+  let sum = f32x4.extract_lane(lanes, 0) + f32x4.extract_lane(lanes, 1) + f32x4.extract_lane(lanes, 2) + f32x4.extract_lane(lanes, 3);
+  for (; c < cols; c++) {
+    const e = Mathf.exp(load<f32>(at(xr, c)) - m);
+    sum += e;
+    if (out != 0) store<f32>(at(out, c), e);
+  }
+  return sum;
+}
+
 export function softmaxForward(x: usize, rows: i32, cols: i32, log: i32, y: usize): void {
   for (let r = 0; r < rows; r++) {
     const xr = at(x, r * cols);
     const yr = at(y, r * cols);
-    let m: f32 = -Infinity;
-    for (let c = 0; c < cols; c++) m = max(m, load<f32>(at(xr, c)));
-    let sum: f32 = 0;
-    for (let c = 0; c < cols; c++) sum += Mathf.exp(load<f32>(at(xr, c)) - m);
-    const logSum = m + Mathf.log(sum);
-    for (let c = 0; c < cols; c++) {
-      const v = load<f32>(at(xr, c));
-      store<f32>(at(yr, c), log != 0 ? v - logSum : Mathf.exp(v - m) / sum);
+    const m = rowMax(xr, cols);
+    if (log != 0) {
+      // log softmax: x - (m + log Σ exp(x - m))
+      const logSum = m + Mathf.log(rowExpShifted(xr, cols, m, 0));
+      let c = 0;
+      for (; c + 4 <= cols; c += 4) v128.store(at(yr, c), f32x4.sub(v128.load(at(xr, c)), f32x4.splat(logSum)));
+      for (; c < cols; c++) store<f32>(at(yr, c), load<f32>(at(xr, c)) - logSum);
+      continue;
     }
+    // softmax: exp(x - m) / Σ exp(x - m), the exps written once and divided in place
+    const sum = rowExpShifted(xr, cols, m, yr);
+    let c = 0;
+    for (; c + 4 <= cols; c += 4) v128.store(at(yr, c), f32x4.div(v128.load(at(yr, c)), f32x4.splat(sum)));
+    for (; c < cols; c++) store<f32>(at(yr, c), load<f32>(at(yr, c)) / sum);
   }
 }
 
@@ -89,16 +123,12 @@ export function softmaxBackward(dy: usize, y: usize, rows: i32, cols: i32, log: 
   }
 }
 
-/** Mean over rows of logsumexp(row) - row[label]; labels are i32. */
 export function crossEntropyForward(logits: usize, labels: usize, rows: i32, cols: i32): f64 {
   let total: f64 = 0;
   for (let r = 0; r < rows; r++) {
     const xr = at(logits, r * cols);
-    let m: f32 = -Infinity;
-    for (let c = 0; c < cols; c++) m = max(m, load<f32>(at(xr, c)));
-    let sum: f32 = 0;
-    for (let c = 0; c < cols; c++) sum += Mathf.exp(load<f32>(at(xr, c)) - m);
-    total += <f64>(m + Mathf.log(sum) - load<f32>(at(xr, load<i32>(at(labels, r)))));
+    const m = rowMax(xr, cols);
+    total += <f64>(m + Mathf.log(rowExpShifted(xr, cols, m, 0)) - load<f32>(at(xr, load<i32>(at(labels, r)))));
   }
   return total / rows;
 }

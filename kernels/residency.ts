@@ -16,8 +16,8 @@ export abstract class DeviceTensor implements ResidentTensor {
     this.shape = [...shape];
   }
 
-  /** Copies the values back from the backend. */
-  protected abstract readBack(): Float32Array;
+  /** Copies the values back from the backend, or a promise of them where reads are asynchronous (WebGPU). */
+  protected abstract readBack(): Float32Array | Promise<Float32Array>;
   /** Frees the backend's copy. */
   protected abstract free(): void;
   /** Bytes it holds on the backend. */
@@ -26,7 +26,20 @@ export abstract class DeviceTensor implements ResidentTensor {
   /** A copy read back from the backend, made on first use and kept until the backend changes the values. */
   get data(): Float32Array {
     this.assertLive();
-    this.copy ??= this.readBack();
+    if (this.copy) return this.copy;
+    const values = this.readBack();
+    if (values instanceof Promise) {
+      values.catch(() => {}); // not awaited here; read() reports the error
+      throw new Error(`${this[RESIDENT]}: a resident tensor ${formatShape(this.shape)} reads back asynchronously. Fix: await t.read() (after it, t.data holds the values).`);
+    }
+    this.copy = values;
+    return values;
+  }
+
+  /** Reads the values back on any backend (and caches them, as `data` does). */
+  async read(): Promise<Float32Array> {
+    this.assertLive();
+    this.copy ??= await this.readBack();
     return this.copy;
   }
 

@@ -15,14 +15,17 @@ export type Tensor = {
 export const RESIDENT = Symbol.for('d2l-conv.resident');
 
 /**
- * A tensor whose values stay on a backend (wasm memory, a GPU texture) between operations, so the
- * next operation on that backend reads them in place. `data` reads them back (a copy, cached until
- * the backend changes them), so any code that takes a `Tensor` takes one; writing into that copy
- * does not reach the backend. `release()` frees the backend's copy; reading it afterwards throws.
+ * A tensor whose values stay on a backend (wasm memory, a GPU texture or buffer) between operations,
+ * so the next operation on that backend reads them in place. `read()` reads them back on every
+ * backend; `data` does too (a copy, cached until the backend changes them) where the backend can read
+ * synchronously (wasm, WebGL), so any code that takes a `Tensor` takes one; on WebGPU, whose reads
+ * are asynchronous, `data` throws until `read()` has been awaited. Writing into the copy does not
+ * reach the backend. `release()` frees the backend's copy; reading it afterwards throws.
  */
 export type ResidentTensor = Tensor & {
   readonly [RESIDENT]: string;
   readonly released: boolean;
+  read(): Promise<Float32Array>;
   release(): void;
 };
 

@@ -28,13 +28,16 @@ export class GpuTensor extends DeviceTensor {
     this.changed();
   }
 
-  // gpu.js single precision keeps one float32 per RGBA32F texel: 16 bytes per texel.
+  // A GL texture keeps one float32 per RGBA32F texel (gpu.js single precision): 16 bytes per texel;
+  // a WebGPU buffer 4 bytes per value.
   get bytes(): number {
-    return this.texture.size[0] * this.texture.size[1] * 16;
+    const size = (this.texture as { size?: readonly number[] }).size;
+    return size ? size[0] * size[1] * 16 : this.texture.output.reduce((a, b) => a * b, 1) * 4;
   }
 
-  protected readBack(): Float32Array {
-    return Float32Array.from(this.texture.toArray());
+  protected readBack(): Float32Array | Promise<Float32Array> {
+    const values = this.texture.toArray();
+    return values instanceof Promise ? values.then((v) => Float32Array.from(v)) : Float32Array.from(values);
   }
 
   protected free(): void {

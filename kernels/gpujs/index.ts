@@ -1,5 +1,6 @@
 /** A gpu.js backend (cpu, webasm, headlessgl or webgpu) behind the common backend interface. */
-import { assertTensor, flatten, flattenBackward, sizeOf, type ResidentTensor, type Tensor } from '../../reference/index';
+import { assertTensor, sizeOf, type ResidentTensor, type Tensor } from '../../reference/index';
+import { checkFlatten, checkFlattenBackward } from '../../reference/flatten';
 import type { Backend } from '../backend';
 import { Residency } from '../residency';
 import { kernelContext, type KernelContext } from './context';
@@ -8,7 +9,7 @@ import * as conv from './conv2d';
 import * as dense from './dense';
 import * as loss from './loss';
 import * as pool from './pool2d';
-import { GpuJsRuntime, TEXTURE_MODES, type GpuJsMode } from './runtime';
+import { GpuJsRuntime, RESIDENT_MODES, type GpuJsMode } from './runtime';
 
 export interface GpuJsBackend extends Backend {
   readonly name: GpuJsMode;
@@ -19,8 +20,8 @@ export interface GpuJsBackend extends Backend {
 /** Creates the backend; throws BackendUnavailableError (saying what to install) if gpu.js cannot run it here. */
 export function createGpuJsBackend(mode: GpuJsMode): GpuJsBackend {
   const rt = new GpuJsRuntime(mode);
-  // Device residency where kernels can leave results in textures (the GL modes).
-  const residency = TEXTURE_MODES.includes(mode) ? new Residency() : null;
+  // Device residency where kernels can leave results on the device (GL textures, WebGPU buffers).
+  const residency = RESIDENT_MODES.includes(mode) ? new Residency() : null;
   const cx = () => kernelContext(rt, residency);
   return {
     name: mode,
@@ -35,8 +36,11 @@ export function createGpuJsBackend(mode: GpuJsMode): GpuJsBackend {
     linearBackward: (dy, x, w) => dense.linearBackward(cx(), dy, x, w),
     // A reshape: the values are copied (on the device for a resident tensor), so the caller may
     // change or release either side.
-    flatten: async (x) => reshaped(cx(), x, flatten(x).shape),
-    flattenBackward: async (dy, shape) => ({ dx: await reshaped(cx(), dy, flattenBackward(dy, shape).dx.shape) }),
+    flatten: async (x) => reshaped(cx(), x, checkFlatten(x)),
+    flattenBackward: async (dy, shape) => {
+      checkFlattenBackward(dy, shape);
+      return { dx: await reshaped(cx(), dy, shape) };
+    },
     sigmoid: (x) => activations.sigmoid(cx(), x),
     sigmoidBackward: (dy, y) => activations.sigmoidBackward(cx(), dy, y),
     relu: (x) => activations.relu(cx(), x),
@@ -57,7 +61,7 @@ export function createGpuJsBackend(mode: GpuJsMode): GpuJsBackend {
           // Resident even outside a scope; inside one, it belongs to that scope.
           return copyKernel(kernelContext(rt, residency, { alwaysResident: true }), t, t.shape) as Promise<ResidentTensor>;
         },
-        finish: async () => rt.finish(),
+        finish: () => rt.finish(),
         usage: () => residency.usage(0),
       },
     }),

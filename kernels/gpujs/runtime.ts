@@ -37,19 +37,21 @@ export interface KernelSpec {
 
 type GpuJsKernel = ((...args: unknown[]) => unknown) & { kernel?: { constructor: { name: string } }; destroy?: () => void };
 
-/** A gpu.js output texture (`pipeline: true`): read with toArray, freed with delete. */
+/**
+ * A gpu.js pipeline result: a GL texture (read back synchronously) or a WebGPU buffer (read back with
+ * a Promise); freed with delete.
+ */
 export interface GpuTexture {
   readonly output: readonly number[];
-  readonly size: readonly number[];
-  toArray(): ArrayLike<number>;
+  toArray(): ArrayLike<number> | Promise<ArrayLike<number>>;
   delete(): void;
 }
 
 /** What a kernel takes: values, a texture another kernel left on the device, or a number. */
 export type KernelArg = Float32Array | GpuTexture | number;
 
-/** The gpu.js modes whose kernels can leave their results on the device as textures. */
-export const TEXTURE_MODES: readonly GpuJsMode[] = ['headlessgl', 'webgl', 'webgl2'];
+/** The gpu.js modes whose kernels can leave their results on the device (GL textures, WebGPU buffers). */
+export const RESIDENT_MODES: readonly GpuJsMode[] = ['headlessgl', 'webgl', 'webgl2', 'webgpu'];
 
 const lengthOf = (a: Float32Array | GpuTexture) => ('length' in a ? a.length : a.output.reduce((x, y) => x * y, 1));
 type GpuJs = { createKernel: (source: unknown, settings: object) => GpuJsKernel; destroy: () => void; context?: unknown };
@@ -111,7 +113,7 @@ export class GpuJsRuntime {
 
   /** Runs `spec` and leaves the result on the device: a new texture the caller must delete. */
   async runToTexture(spec: KernelSpec, args: readonly KernelArg[]): Promise<GpuTexture> {
-    if (!TEXTURE_MODES.includes(this.mode)) throw new Error(`gpu.js ${this.mode}: results cannot stay on the device in this mode (no textures).`);
+    if (!RESIDENT_MODES.includes(this.mode)) throw new Error(`gpu.js ${this.mode}: results cannot stay on the device in this mode (no textures).`);
     return (await this.execute(spec, args, true)) as GpuTexture;
   }
 
@@ -153,9 +155,11 @@ export class GpuJsRuntime {
     return result;
   }
 
-  /** Blocks until the GL commands queued so far have run (gl.finish); a no-op in the other modes. */
-  finish(): void {
-    (this.gpu as { context?: { finish?: () => void } }).context?.finish?.();
+  /** Waits until the work queued so far has run: gl.finish, or the WebGPU queue's onSubmittedWorkDone; a no-op on the CPU modes. */
+  async finish(): Promise<void> {
+    const context = (this.gpu as { context?: { finish?: () => void; device?: { queue: { onSubmittedWorkDone(): Promise<void> } } } }).context;
+    if (context?.device) await context.device.queue.onSubmittedWorkDone();
+    else context?.finish?.();
   }
 
   dispose(): void {

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import * as ref from '../../reference/index';
 import { checkAvgPool2d, checkAvgPool2dBackward } from '../../reference/avgPool2d';
 import { checkConv2d, checkConv2dBackward } from '../../reference/conv2d';
+import { checkFlatten, checkFlattenBackward } from '../../reference/flatten';
 import { assertLabels } from '../../reference/crossEntropy';
 import { checkLinear, checkLinearBackward } from '../../reference/linear';
 import { checkMatmul } from '../../reference/matmul';
@@ -281,12 +282,11 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
     // A reshape: no kernel. The values are copied (in wasm memory for a resident x), so the caller
     // may change or release either side.
     async flatten(x) {
-      const y = ref.flatten(x);
-      return reshaped(x, y.shape);
+      return reshaped(x, checkFlatten(x));
     },
     async flattenBackward(dy, inputShape) {
-      const { dx } = ref.flattenBackward(dy, inputShape);
-      return { dx: await reshaped(dy, dx.shape) };
+      checkFlattenBackward(dy, inputShape);
+      return { dx: await reshaped(dy, inputShape) };
     },
     sigmoid: async (x) => unary('sigmoid', x, k.sigmoidForward),
     sigmoidBackward: async (dy, y) => ({ dx: await binary('sigmoidBackward', dy, 'output', y, k.sigmoidBackward) }),

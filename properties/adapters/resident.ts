@@ -35,9 +35,10 @@ async function callResident(device: DeviceMemory, op: string, method: (...a: unk
     const residentArgs = await Promise.all(args.map(upload));
     const out = await method(...residentArgs);
     for (const { host, resident } of uploads) {
+      const values = await resident.read();
       if (op === 'sgd' && (args[0] as unknown[]).includes(host)) {
-        host.data.set(resident.data); // the parameters' new values, as the in-place contract says
-      } else if (!sameFloat32(host.data, resident.data)) {
+        host.data.set(values); // the parameters' new values, as the in-place contract says
+      } else if (!sameFloat32(host.data, values)) {
         throw new Error(`${op} on ${resident[ref.RESIDENT]} wrote into its resident input ${ref.formatShape(host.shape)}.`);
       }
     }
@@ -57,12 +58,12 @@ function isWellFormed(value: unknown): value is ref.Tensor {
   }
 }
 
-/** Host copies of every tensor in an operation's result (a tensor, a gradients object, a number). */
-function readBack(value: unknown): unknown {
-  if (ref.isResident(value)) return { shape: [...value.shape], data: Float32Array.from(value.data) };
-  if (Array.isArray(value)) return value.map(readBack);
+/** Host copies of every tensor in an operation's result (a tensor, a gradients object, a number), read with `read()` (async on WebGPU). */
+async function readBack(value: unknown): Promise<unknown> {
+  if (ref.isResident(value)) return { shape: [...value.shape], data: Float32Array.from(await value.read()) };
+  if (Array.isArray(value)) return Promise.all(value.map(readBack));
   if (typeof value === 'object' && value !== null && !ArrayBuffer.isView(value)) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, readBack(v)]));
+    return Object.fromEntries(await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await readBack(v)])));
   }
   return value;
 }

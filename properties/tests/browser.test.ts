@@ -61,14 +61,17 @@ describe.runIf(unavailable === null || required)('headless Chromium', () => {
     }, 600_000);
   }
 
-  // gpu.js residency in a real browser's GL: every input uploaded to a texture, every result left in one.
-  it(`webgl2, resident textures: every property passes (seed ${SEED}, ${numRuns} cases each plus the stored regressions)`, async () => {
-    const report = (await session.page.evaluate(
-      ({ options }) => (globalThis as unknown as { harness: { conformance(m: string, o: unknown): Promise<unknown> } }).harness.conformance('webgl2', options),
-      { options: { seed: SEED, numRuns, only: ONLY_PROPERTIES, regressions, resident: true } },
-    )) as BrowserSuiteReport;
-    const failed = report.results.filter((r) => !r.passed);
-    expect(failed.map(describeFailure).join('\n\n') + log.filter((l) => l.includes('error')).join('\n')).toBe('');
-    expect(report.executedClasses).toEqual([report.expectedClass]);
-  }, 600_000);
+  // gpu.js residency in a real browser: every input uploaded, every result left on the device
+  // (a WebGL2 texture; a WebGPU buffer, read back asynchronously).
+  for (const mode of ['webgl2', 'webgpu'] as const) {
+    it(`${mode}, resident: every property passes (seed ${SEED}, ${numRuns} cases each plus the stored regressions)`, async () => {
+      const report = (await session.page.evaluate(
+        ({ mode, options }) => (globalThis as unknown as { harness: { conformance(m: string, o: unknown): Promise<unknown> } }).harness.conformance(mode, options),
+        { mode, options: { seed: SEED, numRuns, only: ONLY_PROPERTIES, regressions, resident: true } },
+      )) as BrowserSuiteReport;
+      const failed = report.results.filter((r) => !r.passed);
+      expect(failed.map(describeFailure).join('\n\n') + log.filter((l) => l.includes('error')).join('\n')).toBe('');
+      expect(report.executedClasses).toEqual([report.expectedClass]);
+    }, 600_000);
+  }
 });

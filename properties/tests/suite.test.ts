@@ -3,7 +3,7 @@
 // must run: CI sets cpu,webasm,headlessgl, so a missing GL build fails instead of being skipped.
 import { afterAll, describe, expect, it } from 'vitest';
 import { createBackend, type GpuJsBackend } from '../../kernels/index';
-import { EXPECTED_KERNEL_CLASS, TEXTURE_MODES, type GpuJsMode } from '../../kernels/gpujs/runtime';
+import { EXPECTED_KERNEL_CLASS, RESIDENT_MODES, type GpuJsMode } from '../../kernels/gpujs/runtime';
 import { residentView } from '../adapters/resident';
 import { createReferenceBackend } from '../../kernels/referenceBackend';
 import { kernelBackends } from '../backends';
@@ -23,9 +23,9 @@ for (const status of kernelBackends().filter((s) => selected(s.name))) {
     let backend: GpuJsBackend | undefined;
     describePropertySuite(status.name, () => (backend = createBackend(status.name) as GpuJsBackend));
     if (!(status.name in EXPECTED_KERNEL_CLASS)) return; // not a gpu.js backend
-    // Where results can stay on the device (GL textures), the suite again on resident tensors.
+    // Where results can stay on the device (GL textures, WebGPU buffers), the suite again on resident tensors.
     let residentBackend: GpuJsBackend | undefined;
-    if (TEXTURE_MODES.includes(status.name as GpuJsMode)) {
+    if (RESIDENT_MODES.includes(status.name as GpuJsMode)) {
       describePropertySuite(`${status.name}, resident`, () => residentView((residentBackend = createBackend(status.name) as GpuJsBackend)));
     }
     afterAll(() => {

@@ -3,7 +3,7 @@
  * work (floating-point operations, or elements for pools) so throughput can be derived.
  */
 import * as ref from '../reference/index';
-import type { Backend } from '../kernels/backend';
+import { withoutResidency, type Backend } from '../kernels/backend';
 import { createReferenceBackend } from '../kernels/referenceBackend';
 import { LENET } from '../fixtures/lenet/architecture';
 import { initParameters, toDevice, trainStep } from '../fixtures/lenet/model';
@@ -173,14 +173,13 @@ function trainStepCase(resident: boolean): BenchCase {
   const initial = initParameters(ref.createRandom(13), LENET);
   // Each call starts from the same parameters, so every timed step does the same work.
   const fresh = () => initial.map((p) => p && { weight: { shape: p.weight.shape, data: Float32Array.from(p.weight.data) }, bias: { shape: p.bias.shape, data: Float32Array.from(p.bias.data) } });
-  const hostOnly = (backend: Backend): Backend => ({ ...backend, device: undefined });
   return {
     shape: 'lenet-train-step', op: resident ? 'trainStep' : 'trainStepCopying', quick: true, unit: 'flop',
     description: resident ? 'batch 256, forward + backward + SGD (lr 0.9)' : 'the same, every op copying in and out (no residency)',
     work: 3 * 2 * LENET_MACS_PER_EXAMPLE * batch, // forward, dx and dw: three passes of the multiply-adds
     ...(resident ? {} : { appliesTo: (backend: Backend) => backend.device !== undefined }),
     run: async (backend) => {
-      if (!resident) return trainStep(hostOnly(backend), x, labels, fresh(), 0.9);
+      if (!resident) return trainStep(withoutResidency(backend), x, labels, fresh(), 0.9);
       const parameters = await toDevice(backend, fresh());
       const result = await trainStep(backend, x, labels, parameters, 0.9);
       for (const p of parameters) for (const t of p ? [p.weight, p.bias] : []) if (ref.isResident(t)) t.release();

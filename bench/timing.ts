@@ -4,7 +4,8 @@
  * browser page both use it.
  */
 import { Bench } from 'tinybench';
-import { isResident, type ResidentTensor, type Tensor } from '../reference/index';
+import type { ResidentTensor, Tensor } from '../reference/index';
+import { mapTensorArguments, wrapOperations } from '../properties/adapters/resident';
 import type { Backend, DeviceMemory } from '../kernels/backend';
 import type { BenchCase } from './cases';
 import type { BenchResult } from './report';
@@ -61,20 +62,11 @@ export async function timeCase(backend: Backend, c: BenchCase, timeMs: number): 
   };
 }
 
-
 /** The backend, with every host tensor argument uploaded on first use and the resident copy reused after. */
 function withUploadedInputs(backend: Backend, device: DeviceMemory, uploads: Map<Tensor, ResidentTensor>): Backend {
-  const onDevice = async (value: unknown): Promise<unknown> => {
-    if (Array.isArray(value)) return Promise.all(value.map(onDevice));
-    if (typeof value !== 'object' || value === null || !('shape' in value && 'data' in value) || isResident(value)) return value;
-    const host = value as Tensor;
+  const upload = async (host: Tensor) => {
     if (!uploads.has(host)) uploads.set(host, await device.upload(host));
-    return uploads.get(host);
+    return uploads.get(host) as ResidentTensor;
   };
-  const wrapped: Record<string, unknown> = { ...backend };
-  for (const [key, method] of Object.entries(backend)) {
-    if (typeof method !== 'function' || key === 'dispose') continue;
-    wrapped[key] = async (...args: unknown[]) => method(...(await Promise.all(args.map(onDevice))));
-  }
-  return wrapped as unknown as Backend;
+  return wrapOperations(backend, async (_op, method, args) => method(...(await mapTensorArguments(args, upload))));
 }

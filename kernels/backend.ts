@@ -30,8 +30,11 @@ export interface DeviceMemory {
    * does not wait for this measures only the queueing (wasm-simd computes before it returns).
    */
   finish(): Promise<void>;
-  /** What is held now: resident tensors, their bytes, and the memory reserved in all (high-water mark). */
-  usage(): { readonly tensors: number; readonly bytes: number; readonly reservedBytes: number };
+  /**
+   * What is held now: resident tensors and their bytes; and, where the backend knows it, the memory
+   * reserved in all (wasm-simd: its Memory's size, a high-water mark; GL and WebGPU do not say).
+   */
+  usage(): { readonly tensors: number; readonly bytes: number; readonly reservedBytes?: number };
 }
 
 export interface Backend {
@@ -63,11 +66,16 @@ export interface Backend {
   /** In place, like the reference: `param -= lr * grad` (on the backend, for a resident param). */
   sgd(params: readonly Tensor[], grads: readonly Tensor[], lr: number): Promise<void>;
 
-  /** Residency, where the backend has it (wasm-simd: wasm memory). */
+  /** Residency, where the backend has it (wasm-simd: wasm memory; gpu.js GL modes: textures; webgpu: buffers). */
   readonly device?: DeviceMemory;
 
   /** Releases compiled kernels and contexts. */
   dispose(): void;
+}
+
+/** The same backend with residency off: every operation copies its inputs in and results out (a baseline to compare with). */
+export function withoutResidency<B extends Backend>(backend: B): B {
+  return { ...backend, device: undefined };
 }
 
 /** Names `createBackend` accepts. */

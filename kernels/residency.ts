@@ -117,10 +117,10 @@ export class Residency {
     }
   }
 
-  usage(reservedBytes: number): { tensors: number; bytes: number; reservedBytes: number } {
+  usage(): { tensors: number; bytes: number } {
     let bytes = 0;
     for (const t of this.live) bytes += t.bytes;
-    return { tensors: this.live.size, bytes, reservedBytes };
+    return { tensors: this.live.size, bytes };
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * What an operation sees of its gpu.js backend for one call: how to pass a tensor to a kernel and
- * how to hand a result back. Inside a `device.scope` (GL modes) a result stays on the device as a
- * texture, wrapped as a resident tensor, and the next kernel reads that texture in place.
+ * how to hand a result back. Inside a `device.scope` (GL and WebGPU modes) a result stays on the
+ * device as a texture or buffer, wrapped as a resident tensor, and the next kernel reads it in place.
  */
 import type { Tensor } from '../../reference/index';
 import { DeviceTensor, type Residency } from '../residency';

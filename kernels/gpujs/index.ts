@@ -62,7 +62,7 @@ export function createGpuJsBackend(mode: GpuJsMode): GpuJsBackend {
           return copyKernel(kernelContext(rt, residency, { alwaysResident: true }), t, t.shape) as Promise<ResidentTensor>;
         },
         finish: () => rt.finish(),
-        usage: () => residency.usage(0),
+        usage: () => residency.usage(),
       },
     }),
     executedKernelClasses: () => new Set(rt.executed.values()),

@@ -1,8 +1,10 @@
 /**
  * The wasm-simd backend: the reference's operations as hand-written WebAssembly SIMD kernels
- * (AssemblyScript, kernels/wasmSimd/assembly/, built by `npm run build`). Convolutions and linear
- * layers are im2col + f32x4 GEMMs (4x8 register blocks; dot-product blocks for A·Bᵀ); pools, activations, softmax cross-entropy and
- * SGD are loops in the same module. Validation is the reference's own (the same errors).
+ * (AssemblyScript, kernels/wasmSimd/assembly/, built by `npm run build`). conv2d forward is a direct
+ * convolution at unit stride along W (im2col + GEMM elsewhere); its gradients and the linear layers
+ * are f32x4 GEMMs (4x8 register blocks; dot-product blocks for A·Bᵀ); pools, activations, softmax
+ * cross-entropy and SGD are loops in the same module, the common cases in f32x4 lanes. Validation is
+ * the reference's own (the same errors).
  * Inside `device.scope`, results stay in wasm memory and the next operation reads them in place.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -336,7 +338,7 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
         return run(() => adopt(arena.put(t, 't'), t.shape));
       },
       finish: () => run(() => undefined), // after every queued operation
-      usage: () => residents.usage(heap.capacity),
+      usage: () => ({ ...residents.usage(), reservedBytes: heap.capacity }),
     },
     dispose: () => pool.terminate(),
   };

@@ -12,27 +12,42 @@ import type { Backend, DeviceMemory } from '../../kernels/backend';
 export function residentView(backend: Backend): Backend {
   const device = backend.device;
   if (!device) throw new Error(`residentView: backend '${backend.name}' has no device memory (backend.device is undefined).`);
-  const view: Record<string, unknown> = { name: `${backend.name} (resident)`, device, dispose: () => backend.dispose() };
-  for (const key of Object.keys(backend) as (keyof Backend)[]) {
-    const method = backend[key];
-    if (key === 'dispose' || key === 'device' || typeof method !== 'function') continue;
-    view[key] = (...args: unknown[]) => callResident(device, key, (method as (...a: unknown[]) => Promise<unknown>).bind(backend), args);
-  }
-  return view as unknown as Backend;
+  return { ...wrapOperations(backend, (op, method, args) => callResident(device, op, method, args)), name: `${backend.name} (resident)` };
 }
 
-async function callResident(device: DeviceMemory, op: string, method: (...a: unknown[]) => Promise<unknown>, args: unknown[]): Promise<unknown> {
+type Operation = (...args: unknown[]) => Promise<unknown>;
+
+/** The backend with every operation (not `device`, not `dispose`) routed through `call`. Shared with the bench's resident timing. */
+export function wrapOperations(backend: Backend, call: (op: string, method: Operation, args: unknown[]) => Promise<unknown>): Backend {
+  const wrapped: Record<string, unknown> = { ...backend };
+  for (const [key, method] of Object.entries(backend)) {
+    if (key === 'dispose' || key === 'device' || typeof method !== 'function') continue;
+    wrapped[key] = (...args: unknown[]) => call(key, (method as Operation).bind(backend), args);
+  }
+  return wrapped as unknown as Backend;
+}
+
+/**
+ * The arguments with every well-formed host tensor (alone, or in an array of them) replaced by
+ * `onTensor(t)`; anything else, bad input included, passes as it came (for the operation's own error).
+ */
+export function mapTensorArguments(args: readonly unknown[], onTensor: (t: ref.Tensor) => Promise<ref.Tensor>): Promise<unknown[]> {
+  const map = async (value: unknown): Promise<unknown> => {
+    if (Array.isArray(value) && value.length > 0 && value.every(isWellFormed)) return Promise.all(value.map(map));
+    return isWellFormed(value) ? onTensor(value) : value;
+  };
+  return Promise.all(args.map(map));
+}
+
+async function callResident(device: DeviceMemory, op: string, method: Operation, args: unknown[]): Promise<unknown> {
   const before = device.usage().tensors;
   const result = await device.scope(async () => {
     const uploads: { host: ref.Tensor; resident: ref.ResidentTensor }[] = [];
-    const upload = async (value: unknown): Promise<unknown> => {
-      if (Array.isArray(value) && value.length > 0 && value.every(isWellFormed)) return Promise.all(value.map(upload));
-      if (!isWellFormed(value)) return value; // bad input goes to the operation as it came, for its own error
-      const resident = await device.upload(value);
-      uploads.push({ host: value, resident });
+    const residentArgs = await mapTensorArguments(args, async (host) => {
+      const resident = await device.upload(host);
+      uploads.push({ host, resident });
       return resident;
-    };
-    const residentArgs = await Promise.all(args.map(upload));
+    });
     const out = await method(...residentArgs);
     for (const { host, resident } of uploads) {
       const values = await resident.read();

@@ -3,6 +3,7 @@
  * backends (webgl2, webgl, webgpu). Driven by properties/tests/browser.test.ts and bench/run.ts
  * --browser through Playwright, or by a person on the page `npm run serve` opens.
  */
+import { withoutResidency } from '../../kernels/backend';
 import { createGpuJsBackend } from '../../kernels/gpujs/index';
 import { EXPECTED_KERNEL_CLASS, type GpuJsMode } from '../../kernels/gpujs/runtime';
 import { benchCases } from '../../bench/cases';
@@ -63,7 +64,7 @@ export async function bench(mode: BrowserMode, options: { quick: boolean; timeMs
     const figures: BrowserBenchFigure[] = [];
     // Timed with every tensor copied: resident calls repeated on LeNet-sized textures stalled or
     // crashed SwiftShader's page (not investigated yet); the resident property suite passes there.
-    const copying = { ...backend, device: undefined };
+    const copying = withoutResidency(backend);
     for (const c of benchCases().filter((b) => (!options.quick || b.quick) && (!options.shapes || options.shapes.includes(b.shape)) && (!b.appliesTo || b.appliesTo(copying)))) {
       figures.push(await timeCase(copying, c, options.timeMs));
     }

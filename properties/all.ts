@@ -1,7 +1,10 @@
 /** Every property of the suite, in the order it runs: contracts, laws, then kernel-equals-reference. */
 import { rejectsBadInputLikeReference } from './contracts/badInput';
 import { deterministic } from './contracts/determinism';
-import { activationsEqualReference, crossEntropyEqualsReference } from './conformance/activations';
+import { inputsUnchanged } from './contracts/inputsUnchanged';
+import {
+  crossEntropyEqualsReference, logSoftmaxEqualsReference, reluEqualsReference, sigmoidEqualsReference, softmaxEqualsReference,
+} from './conformance/activations';
 import { conv2dBackwardEqualsReference, conv2dForwardEqualsReference } from './conformance/conv2d';
 import { flattenEqualsReference, linearEqualsReference, sgdEqualsReference } from './conformance/dense';
 import { nanPropagates } from './conformance/nan';
@@ -18,6 +21,7 @@ import type { BackendProperty } from './property';
 export const ALL_PROPERTIES: readonly BackendProperty<any>[] = [
   rejectsBadInputLikeReference,
   deterministic,
+  inputsUnchanged,
   outputShapeFormula,
   conv1x1EqualsMatmul,
   convolutionIsFlippedCrossCorrelation,
@@ -38,7 +42,10 @@ export const ALL_PROPERTIES: readonly BackendProperty<any>[] = [
   avgPool2dEqualsReference,
   linearEqualsReference,
   flattenEqualsReference,
-  activationsEqualReference,
+  sigmoidEqualsReference,
+  reluEqualsReference,
+  softmaxEqualsReference,
+  logSoftmaxEqualsReference,
   crossEntropyEqualsReference,
   sgdEqualsReference,
   nanPropagates,

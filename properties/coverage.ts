@@ -30,22 +30,41 @@ export function conv2dLabels(c: Conv2dCase & { values?: string }): string[] {
   if (g.inChannelsPerGroup * g.kernelH * g.kernelW > 1000) labels.push('forward sum > 1000 terms');
   if (g.batch * g.outH * g.outW > 1000) labels.push('weight-gradient sum > 1000 terms');
   if (g.batch >= 16) labels.push('batch >= 16 (split into chunks)');
+  for (const key of ['stride', 'padding', 'dilation', 'groups'] as const) if (!(key in c.options)) labels.push(`${key} omitted (default)`);
   return labels;
 }
 
 /** The labels a pooling case counts under. */
-export function pool2dLabels(c: Pool2dCase): string[] {
+export function pool2dLabels(c: Pool2dCase & { values?: string }): string[] {
   const g = ref.resolvePool2d('coverage', c.xShape, c.options, c.kind === 'max' ? ref.MAX_POOL2D_OPTIONS : ref.AVG_POOL2D_OPTIONS);
   const padded = g.padTop + g.padBottom + g.padLeft + g.padRight > 0;
   const labels = [`${c.kind} pool`, `padding form ${paddingForm(c.options.padding)}`];
   if (c.options.stride === undefined) labels.push('stride defaults to the window');
   if (g.strideH < g.kernelH || g.strideW < g.kernelW) labels.push('overlapping windows');
   if (g.ceilMode) labels.push('ceilMode');
-  if (g.ceilMode && (g.outH - 1) * g.strideH + g.kernelH > g.inH + g.padTop + g.padBottom) labels.push('ceilMode window past the padding');
+  const pastBottom = g.ceilMode && (g.outH - 1) * g.strideH + g.kernelH > g.inH + g.padTop + g.padBottom;
+  const pastRight = g.ceilMode && (g.outW - 1) * g.strideW + g.kernelW > g.inW + g.padLeft + g.padRight;
+  if (pastBottom) labels.push('ceilMode window past the padding at the bottom');
+  if (pastRight) labels.push('ceilMode window past the padding at the right');
+  if (pastBottom && pastRight) labels.push('ceilMode window past the padding at both edges');
+  if (c.kind === 'avg' && (pastBottom || pastRight)) labels.push(`avg: ceilMode overhang, padding ${c.options.countIncludePad === false ? 'not counted' : 'counted'}`);
+  if (c.kind === 'max') labels.push(`max: values ${c.values ?? 'distinct'}`);
+  for (const key of ['stride', 'padding', 'ceilMode', c.kind === 'max' ? 'dilation' : 'countIncludePad'] as const) {
+    if (!(key in c.options) || (c.options as unknown as Record<string, unknown>)[key] === undefined) labels.push(`${key} omitted (default)`);
+  }
   if (c.kind === 'avg' && padded) labels.push(c.options.countIncludePad === false ? 'avg: padding not counted' : 'avg: padding counted');
   if (c.kind === 'max' && (g.dilationH > 1 || g.dilationW > 1)) labels.push('max: dilation');
   if (g.padTop !== g.padBottom || g.padLeft !== g.padRight) labels.push('asymmetric padding');
   if (g.inW % 4 !== 0) labels.push('width not a multiple of 4');
+  return labels;
+}
+
+/** The labels an activation-family case counts under: the value regimes of x and dy. */
+export function rowsLabels(c: { columns: number; x?: { values: string; specials: boolean }; dy?: { values: string; specials: boolean } }): string[] {
+  const labels = [`x ${c.x?.values ?? 'moderate'}`, `dy ${c.dy?.values ?? 'uniform'}`];
+  if (c.x?.specials) labels.push('x with NaN, ±Infinity, ±0');
+  if (c.dy?.specials) labels.push('dy with NaN, ±0');
+  if (c.columns >= 100) labels.push('rows of 100+ columns');
   return labels;
 }
 

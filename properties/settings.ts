@@ -7,7 +7,8 @@
  * - FC_BACKENDS: comma-separated backends to run the suite on (default every available one)
  * - FC_NUM_RUNS: cases per property (default per backend, see `numRunsFor`)
  * - FC_FUZZ=1: fresh seed and ten times the cases (`npm run test:fuzz`)
- * - FC_RECORD=0: do not store new counterexamples under fixtures/regressions/
+ * - FC_RECORD=1: store new counterexamples under fixtures/regressions/ (off by default: recording is
+ *   on purpose, as `npm run test:fuzz` does, so a local failing run never writes into the fixtures)
  */
 import { DEFAULT_SEED } from './suite';
 
@@ -19,7 +20,7 @@ export const SEED = env.FC_SEED !== undefined ? Number(env.FC_SEED) : FUZZ ? Mat
 export const PATH = env.FC_PATH || undefined;
 export const ONLY_PROPERTIES = list(env.FC_PROPERTY);
 export const ONLY_BACKENDS = list(env.FC_BACKENDS);
-export const RECORD = env.FC_RECORD !== '0';
+export const RECORD = env.FC_RECORD === '1';
 
 /** Cases per property: GL compiles each new shape (~0.2 s), so it gets fewer; fuzzing gets ten times more. */
 export function numRunsFor(backend: string): number {

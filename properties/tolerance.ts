@@ -15,27 +15,119 @@ export function sumOfProductsTolerance(absoluteSum: ArrayLike<number>, terms: nu
 }
 
 /**
- * Bound for results built from exp/log: GLSL ES gives exp and log a few ulp (`3 + 2|x|` for exp),
- * so with inputs in [-4, 4] each transcendental contributes at most 16 u relative; a row of C of them
- * summed adds the summation term. `scale_i` is the magnitude the error is relative to.
+ * Results under the smallest normal float32 may come back as zero or subnormal: GPU shaders flush
+ * subnormals, and an exp that underflows may stop at 2^-126. Every bound on a transcendental result
+ * has this absolute floor; above it the bounds are relative.
+ */
+export const SMALLEST_NORMAL = 2 ** -126;
+
+/**
+ * ulp of one exp(x): GLSL ES 3.00 (§4.5.1, the loosest backend here) allows `3 + 2|x|` ulp; a log
+ * 3 ulp (absolute 2^-21 = 8u inside [0.5, 2]). The bounds below take these as every backend's
+ * budget, so a kernel that rounds more than a conforming GLSL exp and log would is caught.
+ */
+const expUlp = (x: number) => 3 + 2 * Math.abs(x);
+const LOG_ABS = 8;
+
+/**
+ * Bound for results built from exp/log with inputs in [-4, 4] (each transcendental at most 16 u
+ * relative); a row of C of them summed adds the summation term. `scale_i` is the magnitude the error
+ * is relative to. Used where the model below does not apply (the LeNet step's loss).
  */
 export function transcendentalTolerance(scale: ArrayLike<number>, terms: number): Float64Array {
   return Float64Array.from(scale, (s) => (terms + 16) * UNIT_ROUNDOFF * Math.max(1, Math.abs(s)));
 }
 
-/** The worst `|actual - expected| / bound` (<= 1 passes) and where it happened. */
-export function worstViolation(actual: ArrayLike<number>, expected: ArrayLike<number>, bound: ArrayLike<number>): { ratio: number; index: number } {
-  let ratio = 0;
-  let index = -1;
-  for (let i = 0; i < expected.length; i++) {
-    const error = Math.abs(actual[i] - expected[i]);
-    if (Number.isNaN(actual[i]) !== Number.isNaN(expected[i])) return { ratio: Infinity, index: i };
-    if (expected[i] === actual[i]) continue; // also equal infinities
-    const r = error / Math.max(bound[i], Number.MIN_VALUE);
-    if (r > ratio) {
-      ratio = r;
-      index = i;
+/**
+ * sigmoid: y = 1/(1 + e^-x) (x >= 0) or e^x/(1 + e^x) (x < 0). Either way an exp error of ε relative
+ * moves y by ε(1 - y) relative, and the add, divide and store round three times:
+ * `|Δy| <= u·y·(3 + (3 + 2|x|)(1 - y))`, plus the subnormal floor. A non-finite x has an exact answer.
+ */
+export function sigmoidTolerance(x: ArrayLike<number>, y: ArrayLike<number>): Float64Array {
+  return Float64Array.from(y, (yi, i) =>
+    Number.isFinite(x[i]) ? UNIT_ROUNDOFF * Math.abs(yi) * (3 + expUlp(x[i]) * (1 - yi)) + SMALLEST_NORMAL : SMALLEST_NORMAL);
+}
+
+/** t = x - rowmax of `[N, C]`, in float64: the value every softmax-family error grows with. Non-finite where the answer is exact (or NaN). */
+function shifted(x: ArrayLike<number>, classes: number): Float64Array {
+  const t = new Float64Array(x.length);
+  for (let row = 0; row < x.length; row += classes) {
+    let m = -Infinity;
+    for (let c = 0; c < classes; c++) m = Math.max(m, x[row + c]);
+    for (let c = 0; c < classes; c++) t[row + c] = x[row + c] - m;
+  }
+  return t;
+}
+
+/**
+ * softmax of `[N, C]`: e_i = exp(t_i), t_i = x_i - max rounded (|t_i| u more on e_i), the row sum
+ * of C such terms (relative error at most (2.2C + 2)u, as |t|e^t <= 1/e), a division and a store:
+ * `|Δy_i| <= u·y_i·(8 + 3|t_i| + 3C)`. The error grows with the shifted value t, never with |x|: a
+ * kernel that loses precision to a large row maximum is caught. -Infinity gives exactly 0 (up to
+ * the subnormal floor); a NaN or +Infinity makes the row NaN.
+ */
+export function softmaxTolerance(x: ArrayLike<number>, y: ArrayLike<number>, classes: number): Float64Array {
+  const t = shifted(x, classes);
+  return Float64Array.from(y, (yi, i) =>
+    Number.isFinite(t[i]) ? UNIT_ROUNDOFF * Math.abs(yi) * (8 + 3 * Math.abs(t[i]) + 3 * classes) + SMALLEST_NORMAL : SMALLEST_NORMAL);
+}
+
+/**
+ * log-softmax of `[N, C]`: y_i = t_i - L, L = log Σ exp(t_j) in [0, log C]. t_i rounds (u|t_i|), L
+ * carries the log's own error (8u absolute or 3u·L) plus the sum's relative error (2.2C + 2)u, and
+ * the subtraction rounds (u|y_i|): `|Δy_i| <= u·(|t_i| + |y_i| + 3L + 3C + 10)`. Computing
+ * `x - (max + L)` instead rounds max + L at the scale of |max|: far outside this bound once the
+ * logits are large.
+ */
+export function logSoftmaxTolerance(x: ArrayLike<number>, y: ArrayLike<number>, classes: number): Float64Array {
+  const t = shifted(x, classes);
+  return Float64Array.from(y, (yi, i) =>
+    Number.isFinite(t[i]) ? UNIT_ROUNDOFF * (Math.abs(t[i]) + Math.abs(yi) + 3 * (t[i] - yi) + 3 * classes + LOG_ABS + 2) : 0);
+}
+
+/**
+ * log-softmax backward from its output y: dx_i = dy_i - exp(y_i)·S, S = Σ_j dy_j. S rounds (C u Σ|dy|),
+ * exp(y_i) carries its ulp, the product and the subtraction round once each.
+ */
+export function logSoftmaxBackwardTolerance(dy: ArrayLike<number>, y: ArrayLike<number>, dx: ArrayLike<number>, classes: number): Float64Array {
+  const bound = new Float64Array(dx.length);
+  for (let row = 0; row < dx.length; row += classes) {
+    let sum = 0;
+    let absSum = 0;
+    for (let c = 0; c < classes; c++) {
+      sum += dy[row + c];
+      absSum += Math.abs(dy[row + c]);
+    }
+    for (let c = 0; c < classes; c++) {
+      const i = row + c;
+      const p = Math.exp(y[i]);
+      const expTerm = p === 0 || !Number.isFinite(y[i]) ? 0 : p * (classes * absSum + (expUlp(y[i]) + 1) * Math.abs(sum));
+      bound[i] = UNIT_ROUNDOFF * (Math.abs(dx[i]) + expTerm) + SMALLEST_NORMAL;
     }
   }
-  return { ratio, index };
+  return bound;
+}
+
+/**
+ * Mean cross-entropy from logits: loss = -(1/N) Σ_n y[n, label_n] with y the log-softmax, so each
+ * row's term carries the log-softmax bound, and the mean of N terms rounds N more times.
+ */
+export function crossEntropyTolerance(logits: ArrayLike<number>, labels: ArrayLike<number>, classes: number, logProbabilities: ArrayLike<number>): number {
+  const rowBounds = logSoftmaxTolerance(logits, logProbabilities, classes);
+  const rows = labels.length;
+  let bound = 0;
+  let absSum = 0;
+  for (let n = 0; n < rows; n++) {
+    const i = n * classes + labels[n];
+    bound += rowBounds[i];
+    absSum += Math.abs(logProbabilities[i]);
+  }
+  return (bound + (rows + 1) * UNIT_ROUNDOFF * absSum) / rows;
+}
+
+/** Gradient of the mean cross-entropy: (softmax - onehot)/N; the subtraction and the division each round once more. */
+export function crossEntropyBackwardTolerance(logits: ArrayLike<number>, probabilities: ArrayLike<number>, dlogits: ArrayLike<number>, classes: number): Float64Array {
+  const rows = dlogits.length / classes;
+  const p = softmaxTolerance(logits, probabilities, classes);
+  return Float64Array.from(p, (b, i) => b / rows + 2 * UNIT_ROUNDOFF * Math.abs(dlogits[i]) + SMALLEST_NORMAL);
 }

@@ -9,7 +9,7 @@ import { FUZZ, ONLY_PROPERTIES, PATH, RECORD, SEED, numRunsFor } from './setting
 import { describeFailure, runProperty, selectProperties, type SuiteOptions } from './suite';
 
 export interface DescribeSuiteOptions extends SuiteOptions {
-  /** Store new counterexamples under fixtures/regressions/. Default: FC_RECORD (on unless FC_RECORD=0). */
+  /** Store new counterexamples under fixtures/regressions/. Default: FC_RECORD (off unless FC_RECORD=1). */
   readonly record?: boolean;
 }
 
@@ -38,7 +38,9 @@ export function describePropertySuite(name: string, create: () => Backend | Prom
       it(`${property.id}: ${property.statement}`, async () => {
         const result = await runProperty(backend, property, suiteOptions);
         if (!result.passed) {
-          const stored = record ? `\n  stored in fixtures/regressions/${property.id}.json: commit it so it runs every time` : '';
+          const stored = record
+            ? `\n  stored in fixtures/regressions/${property.id}.json: commit it so it runs every time`
+            : `\n  not stored (FC_RECORD=1 stores it in fixtures/regressions/${property.id}.json)`;
           throw new Error(describeFailure(result) + stored);
         }
       });

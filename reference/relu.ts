@@ -9,12 +9,15 @@ export function relu(x: Tensor): Tensor {
   return y;
 }
 
-/** Backward pass of {@link relu}: `dx = dy` where `x > 0`, else 0 (the gradient at 0 is 0, as PyTorch). */
+/**
+ * Backward pass of {@link relu}: PyTorch's `x <= 0 ? 0 : dy`. The gradient at 0 is 0, and where x is
+ * NaN the upstream gradient passes through (NaN <= 0 is false), as PyTorch's threshold_backward does.
+ */
 export function reluBackward(dy: Tensor, x: Tensor): { readonly dx: Tensor } {
   assertTensor('reluBackward', 'dy', dy);
   assertTensor('reluBackward', 'x', x);
   assertGradientShape('reluBackward', dy.shape, x.shape);
   const dx = zeros(x.shape);
-  for (let k = 0; k < dx.data.length; k++) dx.data[k] = x.data[k] > 0 ? dy.data[k] : 0;
+  for (let k = 0; k < dx.data.length; k++) dx.data[k] = x.data[k] <= 0 ? 0 : dy.data[k];
   return { dx };
 }

@@ -20,22 +20,37 @@ function sigmoidBackwardKernel(this: K, dy: Float32Array, y: Float32Array): numb
   return dy[this.thread.x] * v * (1 - v);
 }
 
+/**
+ * NaN fails both comparisons and falls through unchanged (PyTorch keeps NaN). `v <= 0` would not do:
+ * a GLSL compiler may fold it into `!(v > 0)` (headlessgl did, and returned 0 for NaN).
+ */
 function reluKernel(this: K, x: Float32Array): number {
   const v = x[this.thread.x];
   if (v > 0) return v;
-  return 0;
+  if (v < 1e38) return 0;
+  return v;
 }
 
+/** PyTorch's x <= 0 ? 0 : dy: a NaN x passes dy through (NaN fails both comparisons, as in relu). */
 function reluBackwardKernel(this: K, dy: Float32Array, x: Float32Array): number {
-  if (x[this.thread.x] > 0) return dy[this.thread.x];
-  return 0;
+  const v = x[this.thread.x];
+  if (v > 0) return dy[this.thread.x];
+  if (v < 1e38) return 0;
+  return dy[this.thread.x];
 }
 
 /** Row-wise over `[N, C]`: thread (n, c) rescans its row (C is small: class counts). */
-function softmaxKernel(this: K, x: Float32Array): number {
+function softmaxKernel(this: K, x: Float32Array, nan: number, inf: number): number {
   const row = Math.floor((this.thread.x + 0.5) / this.constants.classes) * this.constants.classes;
   let max = x[row];
-  for (let c = 1; c < this.constants.classes; c++) max = Math.max(max, x[row + c]);
+  // NaN or +Infinity anywhere makes the row NaN (PyTorch). GPU max() drops NaN (NaN fails both tests
+  // below), and GPU arithmetic need not propagate it, so the row returns `nan`, passed in like `inf`.
+  for (let c = 1; c < this.constants.classes; c++) {
+    const v = x[row + c];
+    if (v > max || (!(v < 1e38) && !(v >= 1e38))) max = v;
+  }
+  if (max >= inf) return nan; // +Infinity in the row: x - max is NaN for it, so the row is NaN
+  if (!(max < 1e38) && !(max >= 1e38)) return nan;
   let sum = 0;
   for (let c = 0; c < this.constants.classes; c++) sum += Math.exp(x[row + c] - max);
   return Math.exp(x[this.thread.x] - max) / sum;
@@ -48,20 +63,31 @@ function softmaxBackwardKernel(this: K, dy: Float32Array, y: Float32Array): numb
   return y[this.thread.x] * (dy[this.thread.x] - dot);
 }
 
-function logSoftmaxKernel(this: K, x: Float32Array): number {
+function logSoftmaxKernel(this: K, x: Float32Array, nan: number, inf: number): number {
   const row = Math.floor((this.thread.x + 0.5) / this.constants.classes) * this.constants.classes;
   let max = x[row];
-  for (let c = 1; c < this.constants.classes; c++) max = Math.max(max, x[row + c]);
+  // NaN or +Infinity anywhere makes the row NaN (PyTorch). GPU max() drops NaN (NaN fails both tests
+  // below), and GPU arithmetic need not propagate it, so the row returns `nan`, passed in like `inf`.
+  for (let c = 1; c < this.constants.classes; c++) {
+    const v = x[row + c];
+    if (v > max || (!(v < 1e38) && !(v >= 1e38))) max = v;
+  }
+  if (max >= inf) return nan; // +Infinity in the row: x - max is NaN for it, so the row is NaN
+  if (!(max < 1e38) && !(max >= 1e38)) return nan;
   let sum = 0;
   for (let c = 0; c < this.constants.classes; c++) sum += Math.exp(x[row + c] - max);
   return x[this.thread.x] - max - Math.log(sum);
 }
 
-function logSoftmaxBackwardKernel(this: K, dy: Float32Array, y: Float32Array): number {
+/** A NaN y or a NaN in the row's sum of dy makes dx NaN: tested, since a GPU's exp(NaN) need not be NaN. */
+function logSoftmaxBackwardKernel(this: K, dy: Float32Array, y: Float32Array, nan: number): number {
   const row = Math.floor((this.thread.x + 0.5) / this.constants.classes) * this.constants.classes;
   let sum = 0;
   for (let c = 0; c < this.constants.classes; c++) sum += dy[row + c];
-  return dy[this.thread.x] - Math.exp(y[this.thread.x]) * sum;
+  const v = y[this.thread.x];
+  if (!(v < 1e38) && !(v >= 1e38)) return nan;
+  if (!(sum < 1e38) && !(sum >= 1e38)) return nan;
+  return dy[this.thread.x] - Math.exp(v) * sum;
 }
 
 function elementwiseSpec(name: string, source: KernelSpec['source'], t: Tensor, constants: Record<string, number> = {}): KernelSpec {
@@ -71,7 +97,8 @@ function elementwiseSpec(name: string, source: KernelSpec['source'], t: Tensor, 
 async function unary(rt: KernelContext, op: string, source: KernelSpec['source'], x: Tensor, rank?: number): Promise<Tensor> {
   assertTensor(op, 'x', x, rank, rank === 2 ? '[N, C]' : undefined);
   const constants: Record<string, number> = rank === 2 ? { classes: x.shape[1] } : {};
-  return rt.tensor(x.shape, elementwiseSpec(op, source, x, constants), [rt.arg(x)]);
+  // Row-wise kernels take NaN and +Infinity as arguments: gpu.js writes Infinity into GLSL as 3.4e38, and NaN not at all.
+  return rt.tensor(x.shape, elementwiseSpec(op, source, x, constants), rank === 2 ? [rt.arg(x), NaN, Infinity] : [rt.arg(x)]);
 }
 
 async function binaryBackward(
@@ -82,7 +109,8 @@ async function binaryBackward(
   assertTensor(op, otherName, other, rank, layout);
   assertGradientShape(op, dy.shape, other.shape);
   const constants: Record<string, number> = rank === 2 ? { classes: other.shape[1] } : {};
-  return { dx: await rt.tensor(other.shape, elementwiseSpec(op, source, other, constants), [rt.arg(dy), rt.arg(other)]) };
+  const args = source === logSoftmaxBackwardKernel ? [rt.arg(dy), rt.arg(other), NaN] : [rt.arg(dy), rt.arg(other)];
+  return { dx: await rt.tensor(other.shape, elementwiseSpec(op, source, other, constants), args) };
 }
 
 export const sigmoid = (rt: KernelContext, x: Tensor) => unary(rt, 'sigmoid', sigmoidKernel, x);

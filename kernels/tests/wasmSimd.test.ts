@@ -5,8 +5,9 @@ import { createWasmSimdBackend } from '../wasmSimd/index';
 import { describePropertySuite } from '../../properties/vitestSuite';
 import { residentView } from '../../properties/adapters/resident';
 import { float32Tensor } from '../../properties/tensors';
-import { isResident, maxPool2d, maxPool2dBackward, sgd, type ResidentTensor } from '../../reference/index';
-import { transcendentalTolerance, worstViolation } from '../../properties/tolerance';
+import { isResident, maxPool2d, maxPool2dBackward, sgd, sigmoid, type ResidentTensor } from '../../reference/index';
+import { compareTensors } from '../../properties/compare';
+import { sigmoidTolerance } from '../../properties/tolerance';
 
 describePropertySuite('wasm-simd, 1 thread', () => createWasmSimdBackend({ threads: 1 }), {
   only: ['conv2d-forward-equals-reference', 'conv2d-backward-equals-reference', 'contract-deterministic'],
@@ -73,10 +74,9 @@ describe('wasm-simd sigmoid (a vectorized exp)', () => {
     const backend = createWasmSimdBackend({ threads: 1 });
     const y = await backend.sigmoid(x);
     backend.dispose();
-    const expected = Float64Array.from(x.data, (v) => 1 / (1 + Math.exp(-v)));
-    const bound = transcendentalTolerance(expected, 0);
-    const worst = worstViolation(y.data, expected, bound);
-    expect(worst.ratio, `x = ${x.data[worst.index]}: ${y.data[worst.index]} vs ${expected[worst.index]}`).toBeLessThanOrEqual(1);
+    const expected = sigmoid(x);
+    const comparison = compareTensors('sigmoid', y, expected, sigmoidTolerance(x.data, expected.data));
+    expect(comparison.ok, comparison.message).toBe(true);
     expect(Number.isNaN(y.data[xs.length - 1])).toBe(true);
   });
 });

@@ -32,7 +32,15 @@ export const TFJS_CPU_DIFFERENCES: Readonly<Record<string, string>> = {
   'maxpool2d-equals-reference': 'the ceil-mode pooling shapes above',
   'avgpool2d-equals-reference': 'countIncludePad: tfjs never counts padding cells in the divisor; PyTorch\'s default (countIncludePad: true) does',
   'nan-propagates-like-reference': 'max-pool gradient: tfjs sends no gradient to a NaN maximum; PyTorch routes it to the NaN',
+  'contract-deterministic': 'the ceil-mode pooling shapes above: a gradient of the shape of tfjs\'s own pool output is not the forward output PyTorch defines',
+  'cross-entropy-equals-reference': 'softmaxCrossEntropy loses precision once logits are large: 2.4x the bound at logits near 120, a rounding at the scale of the logits rather than of their shifted values',
+  'relu-equals-reference': 'relu backward: tfjs computes dy·step(x), so a NaN gradient where x <= 0 stays NaN; PyTorch gives 0 (x <= 0 ? 0 : dy)',
 };
+
+/** tf.oneHot needs a depth of at least 2, so softmaxCrossEntropy cannot take logits of one class. */
+function declineSingleClass(logits: ref.Tensor): void {
+  if (logits.shape[1] < 2) throw new UnsupportedOptionError('tfjs-cpu', 'cross-entropy over a single class (tf.oneHot needs depth >= 2)');
+}
 
 /** What the adapter declines (UnsupportedOptionError): tfjs has no way to express it. */
 export const TFJS_CPU_UNSUPPORTED: readonly string[] = [
@@ -41,6 +49,7 @@ export const TFJS_CPU_UNSUPPORTED: readonly string[] = [
   'conv2d gradients with dilation > 1',
   'max pooling with dilation > 1',
   'ceil-mode pooling with unequal padding per side',
+  'cross-entropy over a single class',
 ];
 
 const NAME = 'tfjs-cpu';
@@ -198,11 +207,13 @@ export function createTfjsCpuBackend(): Backend {
     },
     async crossEntropy(logits, labels) {
       assertLabels('crossEntropy', logits, labels);
+      declineSingleClass(logits);
       const t = tf.tidy(() => tf.losses.softmaxCrossEntropy(tf.oneHot(labels as number[], logits.shape[1]), tensorOf(logits)));
       return (await read(t, false)).data[0];
     },
     async crossEntropyBackward(logits, labels) {
       assertLabels('crossEntropyBackward', logits, labels);
+      declineSingleClass(logits);
       const g = tf.tidy(() => {
         const target = tf.oneHot(labels as number[], logits.shape[1]);
         return tf.grad((l) => tf.losses.softmaxCrossEntropy(target, l))(tensorOf(logits));

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import type { Conv2dOptions, Padding2d } from '../../reference/index';
+import { CONV_DEFAULTS, withoutDefaults } from './defaults';
 
 /** A conv2d configuration with shapes valid for it; the data comes from `seed`. */
 export interface Conv2dCase {
@@ -43,7 +44,10 @@ export function padding2d(max: number): fc.Arbitrary<{ form: Padding2d; top: num
   );
 }
 
-/** Configuration first (kernel, stride, padding, dilation, groups), then shapes valid for it. */
+/**
+ * Configuration first (kernel, stride, padding, dilation, groups), then shapes valid for it. Half the
+ * cases leave out every option whose drawn value is the default, so the backend's defaults run.
+ */
 export function conv2dCase(constraints: Conv2dCaseConstraints = {}): fc.Arbitrary<Conv2dCase> {
   const {
     minBatch = 1, maxBatch = 2, maxGroups = 3, maxChannelsPerGroup = 3, maxKernel = 4, maxStride = 3, maxDilation = 2,
@@ -62,6 +66,7 @@ export function conv2dCase(constraints: Conv2dCaseConstraints = {}): fc.Arbitrar
       batch: int(minBatch, maxBatch),
       extra: fc.tuple(int(0, maxExtraSize), int(0, maxExtraSize)),
       hasBias: fc.boolean(),
+      omitDefaults: fc.boolean(),
       seed: fc.integer(),
     })
     .map((c) => {
@@ -74,7 +79,7 @@ export function conv2dCase(constraints: Conv2dCaseConstraints = {}): fc.Arbitrar
         xShape: [c.batch, c.groups * c.inPerGroup, H, W] as const,
         weightShape: [c.groups * c.outPerGroup, c.inPerGroup, c.kernel[0], c.kernel[1]] as const,
         hasBias: c.hasBias,
-        options: { stride: c.stride, padding: c.padding.form, dilation: c.dilation, groups: c.groups },
+        options: withoutDefaults({ stride: c.stride, padding: c.padding.form, dilation: c.dilation, groups: c.groups }, c.omitDefaults ? CONV_DEFAULTS : {}),
         seed: c.seed,
       };
     });

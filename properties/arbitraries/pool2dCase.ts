@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import type { AvgPool2dOptions, MaxPool2dOptions } from '../../reference/index';
 import { padding2d } from './conv2dCase';
+import { POOL_DEFAULTS, withoutDefaults } from './defaults';
 
 /** A pooling configuration with an input shape valid for it; the data comes from `seed`. */
 export type Pool2dCase =
@@ -25,7 +26,11 @@ export interface Pool2dCaseConstraints {
   readonly kinds?: readonly ('max' | 'avg')[];
 }
 
-/** Window first (padding at most half of it, as PyTorch requires), then an input valid for it. */
+/**
+ * Window first (padding at most half of it, as PyTorch requires), then an input valid for it. Half
+ * the cases leave out every option whose drawn value is the default (a stride is also left out on
+ * its own, meaning the window).
+ */
 export function pool2dCase(constraints: Pool2dCaseConstraints = {}): fc.Arbitrary<Pool2dCase> {
   const { maxBatch = 2, maxChannels = 3, maxKernel = 4, maxStride = 3, maxDilation = 2, maxExtraSize = 6, kinds = ['max', 'avg'] } = constraints;
   const int = (min: number, max: number) => fc.integer({ min, max });
@@ -40,6 +45,7 @@ export function pool2dCase(constraints: Pool2dCaseConstraints = {}): fc.Arbitrar
       batch: int(1, maxBatch),
       channels: int(1, maxChannels),
       extra: fc.tuple(int(0, maxExtraSize), int(0, maxExtraSize)),
+      omitDefaults: fc.boolean(),
       seed: fc.integer(),
     })
     .chain((c) =>
@@ -51,9 +57,9 @@ export function pool2dCase(constraints: Pool2dCaseConstraints = {}): fc.Arbitrar
         const W = Math.max(1, spanW - padding.left - padding.right) + c.extra[1];
         const xShape = [c.batch, c.channels, H, W] as const;
         const common = { kernelSize: c.kernel, stride: c.stride, padding: padding.form, ceilMode: c.ceilMode };
-        return c.kind === 'max'
-          ? { kind: 'max' as const, xShape, options: { ...common, dilation }, seed: c.seed }
-          : { kind: 'avg' as const, xShape, options: { ...common, countIncludePad: c.countIncludePad }, seed: c.seed };
+        const options = c.kind === 'max' ? { ...common, dilation } : { ...common, countIncludePad: c.countIncludePad };
+        const drop = c.omitDefaults ? POOL_DEFAULTS : {};
+        return { kind: c.kind, xShape, options: withoutDefaults(options, drop), seed: c.seed } as Pool2dCase;
       }),
     );
 }

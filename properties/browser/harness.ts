@@ -10,7 +10,7 @@ import { benchCases } from '../../bench/cases';
 import type { BenchResult } from '../../bench/report';
 import { timeCase } from '../../bench/timing';
 import { residentView } from '../adapters/resident';
-import { createMutantBackend, type MutantName } from '../mutants';
+import { createMutantBackend } from '../mutants';
 import { runPropertySuite, type PropertyResult } from '../suite';
 
 export type BrowserMode = Extract<GpuJsMode, 'webgl' | 'webgl2' | 'webgpu'>;
@@ -75,7 +75,7 @@ export async function bench(mode: BrowserMode, options: { quick: boolean; timeMs
 }
 
 /** The suite on a deliberately broken backend, in the page: proves failures travel back to the test run. */
-export async function mutant(name: MutantName, options: { seed: number; numRuns: number }): Promise<PropertyResult[]> {
+export async function mutant(name: string, options: { seed: number; numRuns: number }): Promise<PropertyResult[]> {
   return runPropertySuite(createMutantBackend(name), options);
 }
 

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import * as ref from '../../reference/index';
 import type { Backend } from '../../kernels/backend';
 import { conv2dCase, type Conv2dCase } from '../arbitraries/conv2dCase';
-import { assertEqual } from '../compare';
+import { ANY_DTYPE, assertEqual } from '../compare';
 import { defineProperty } from '../property';
 import { axpby, concatChannels, cropHW, flipHW, imageOf, sliceChannels, transposedOptions, transposeHW } from '../tensorOps';
 import { float32Tensor } from '../tensors';
@@ -37,7 +37,7 @@ export const conv1x1EqualsMatmul = defineProperty({
     const y = await backend.conv2d(x, w, null);
     for (let n = 0; n < c.batch; n++) {
       const product = await backend.matmul(ref.reshape(w, [c.cout, c.cin]), ref.reshape(row(x, n), [c.cin, c.h * c.w]));
-      assertEqual(`image ${n}: conv2d 1x1 vs matmul`, ref.reshape(row(y, n), [c.cout, c.h * c.w]), product);
+      assertEqual(`image ${n}: conv2d 1x1 vs matmul`, ref.reshape(row(y, n), [c.cout, c.h * c.w]), product, ANY_DTYPE);
     }
   },
 });
@@ -52,7 +52,7 @@ export const convolutionIsFlippedCrossCorrelation = defineProperty({
     const K = integers([c.kh, c.kw], c.seed + 1);
     const as4d = (t: ref.Tensor) => ref.reshape(t, [1, 1, ...t.shape]);
     const correlated = await backend.conv2d(as4d(X), flipHW(as4d(K)), null);
-    assertEqual('conv2d(X, flip(K)) vs convolve2d(X, K)', ref.reshape(correlated, correlated.shape.slice(2)), ref.convolve2d(X, K));
+    assertEqual('conv2d(X, flip(K)) vs convolve2d(X, K)', ref.reshape(correlated, correlated.shape.slice(2)), ref.convolve2d(X, K), ANY_DTYPE);
   },
 });
 
@@ -69,7 +69,7 @@ export const multiInputIsSumOverChannels = defineProperty({
       const part = await backend.conv2d(sliceChannels(x, ch, ch + 1), sliceChannels(w, ch, ch + 1), null, c.options);
       sum = sum === null ? part : axpby(1, sum, 1, part);
     }
-    assertEqual('conv2d(x, w) vs sum over channels', whole, sum as ref.Tensor);
+    assertEqual('conv2d(x, w) vs sum over channels', whole, sum as ref.Tensor, ANY_DTYPE);
   },
 });
 
@@ -85,7 +85,7 @@ export const multiOutputIsStack = defineProperty({
     for (let o = 0; o < c.weightShape[0]; o++) {
       parts.push(await backend.conv2d(x, outputChannel(w, o), b && ref.fromFlat([1], [b.data[o]]), c.options));
     }
-    assertEqual('conv2d(x, w) vs stacked outputs', whole, concatChannels(parts));
+    assertEqual('conv2d(x, w) vs stacked outputs', whole, concatChannels(parts), ANY_DTYPE);
   },
 });
 
@@ -102,7 +102,7 @@ export const im2colMatmulEqualsDirect = defineProperty({
     const [, , outH, outW] = direct.shape;
     for (let n = 0; n < c.xShape[0]; n++) {
       const product = await backend.matmul(ref.reshape(w, [cout, cin * kh * kw]), row(columns, n));
-      assertEqual(`image ${n}: im2col·w vs conv2d`, ref.reshape(row(direct, n), [cout, outH * outW]), product);
+      assertEqual(`image ${n}: im2col·w vs conv2d`, ref.reshape(row(direct, n), [cout, outH * outW]), product, ANY_DTYPE);
     }
   },
 });
@@ -116,7 +116,7 @@ export const transposeCommutes = defineProperty({
     const { x, w, b } = integerInputs(c);
     const y = await backend.conv2d(x, w, b, c.options);
     const yT = await backend.conv2d(transposeHW(x), transposeHW(w), b, transposedOptions(c.options));
-    assertEqual('conv2d(xᵀ, wᵀ) vs conv2d(x, w)ᵀ', yT, transposeHW(y));
+    assertEqual('conv2d(xᵀ, wᵀ) vs conv2d(x, w)ᵀ', yT, transposeHW(y), ANY_DTYPE);
   },
 });
 
@@ -130,8 +130,8 @@ export const linearInInputAndKernel = defineProperty({
     const x2 = integers(c.xShape, c.seed + 5);
     const w2 = integers(c.weightShape, c.seed + 6);
     const conv = (xi: ref.Tensor, wi: ref.Tensor) => backend.conv2d(xi, wi, null, c.options);
-    assertEqual('in x', await conv(axpby(a, x, b, x2), w), axpby(a, await conv(x, w), b, await conv(x2, w)));
-    assertEqual('in w', await conv(x, axpby(a, w, b, w2)), axpby(a, await conv(x, w), b, await conv(x, w2)));
+    assertEqual('in x', await conv(axpby(a, x, b, x2), w), axpby(a, await conv(x, w), b, await conv(x2, w)), ANY_DTYPE);
+    assertEqual('in w', await conv(x, axpby(a, w, b, w2)), axpby(a, await conv(x, w), b, await conv(x, w2)), ANY_DTYPE);
   },
 });
 
@@ -150,7 +150,7 @@ export const translationEquivariance = defineProperty({
     const shiftW = Math.min(b, outW - 1);
     const shifted = cropHW(x, sh * shiftH, sw * shiftW, H - sh * shiftH, W - sw * shiftW);
     const yShifted = await backend.conv2d(shifted, w, null, c.options);
-    assertEqual('conv2d(shifted x) vs shifted conv2d(x)', yShifted, cropHW(y, shiftH, shiftW, outH - shiftH, outW - shiftW));
+    assertEqual('conv2d(shifted x) vs shifted conv2d(x)', yShifted, cropHW(y, shiftH, shiftW, outH - shiftH, outW - shiftW), ANY_DTYPE);
   },
 });
 
@@ -164,7 +164,7 @@ export const impulseReproducesFlippedKernel = defineProperty({
     x.data[(c.kh - 1) * (2 * c.kw - 1) + (c.kw - 1)] = 1;
     const w = integers([c.cout, 1, c.kh, c.kw], c.seed);
     const y = await backend.conv2d(x, w, null);
-    assertEqual('conv2d(impulse, w) vs flip(w)', y, ref.reshape(flipHW(w), [1, c.cout, c.kh, c.kw]));
+    assertEqual('conv2d(impulse, w) vs flip(w)', y, ref.reshape(flipHW(w), [1, c.cout, c.kh, c.kw]), ANY_DTYPE);
   },
 });
 
@@ -210,7 +210,7 @@ export const finiteDifferencesAnnihilatePolynomials = defineProperty({
       const expected = Array.from({ length: c.rows }, (_, r) => (degree < d ? 0 : (-1) ** d * factorial * c.coefficients[r][d]));
       let want = ref.fromFlat([1, 1, c.rows, c.length - d], expected.flatMap((v) => Array(c.length - d).fill(v)));
       if (c.vertical) want = transposeHW(want);
-      assertEqual(`order ${d}, degree ${degree}${c.vertical ? ', vertical' : ''}`, y, want);
+      assertEqual(`order ${d}, degree ${degree}${c.vertical ? ', vertical' : ''}`, y, want, ANY_DTYPE);
     }
   },
 });

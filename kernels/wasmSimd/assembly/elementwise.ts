@@ -53,9 +53,9 @@ export function reluForward(x: usize, n: i32, y: usize): void {
   }
 }
 
-/** dx = dy where x > 0, else 0 (PyTorch: the gradient at 0 is 0). */
+/** PyTorch's x <= 0 ? 0 : dy: the gradient at 0 is 0, and a NaN x passes dy through. */
 export function reluBackward(dy: usize, x: usize, n: i32, dx: usize): void {
-  for (let i = 0; i < n; i++) store<f32>(at(dx, i), load<f32>(at(x, i)) > 0 ? load<f32>(at(dy, i)) : 0);
+  for (let i = 0; i < n; i++) store<f32>(at(dx, i), load<f32>(at(x, i)) <= 0 ? 0 : load<f32>(at(dy, i)));
 }
 
 /** Row-wise softmax (log = 0) or log-softmax (log = 1) of [rows, cols], max-shifted for stability. */
@@ -94,11 +94,14 @@ export function softmaxForward(x: usize, rows: i32, cols: i32, log: i32, y: usiz
     const yr = at(y, r * cols);
     const m = rowMax(xr, cols);
     if (log != 0) {
-      // log softmax: x - (m + log Σ exp(x - m))
-      const logSum = m + Mathf.log(rowExpShifted(xr, cols, m, 0));
+      // log softmax: (x - m) - log Σ exp(x - m). Subtracting m first keeps the rounding at the scale
+      // of the shifted value; x - (m + log Σ) would round m + log Σ at the scale of m (large logits).
+      const logSum = Mathf.log(rowExpShifted(xr, cols, m, 0));
+      const mv = f32x4.splat(m);
+      const lv = f32x4.splat(logSum);
       let c = 0;
-      for (; c + 4 <= cols; c += 4) v128.store(at(yr, c), f32x4.sub(v128.load(at(xr, c)), f32x4.splat(logSum)));
-      for (; c < cols; c++) store<f32>(at(yr, c), load<f32>(at(xr, c)) - logSum);
+      for (; c + 4 <= cols; c += 4) v128.store(at(yr, c), f32x4.sub(f32x4.sub(v128.load(at(xr, c)), mv), lv));
+      for (; c < cols; c++) store<f32>(at(yr, c), (load<f32>(at(xr, c)) - m) - logSum);
       continue;
     }
     // softmax: exp(x - m) / Σ exp(x - m), the exps written once and divided in place
@@ -128,7 +131,8 @@ export function crossEntropyForward(logits: usize, labels: usize, rows: i32, col
   for (let r = 0; r < rows; r++) {
     const xr = at(logits, r * cols);
     const m = rowMax(xr, cols);
-    total += <f64>(m + Mathf.log(rowExpShifted(xr, cols, m, 0)) - load<f32>(at(xr, load<i32>(at(labels, r)))));
+    // -logSoftmax at the label: log Σ exp(x - m) - (x[label] - m), shifted first (see softmaxForward).
+    total += <f64>(Mathf.log(rowExpShifted(xr, cols, m, 0)) - (load<f32>(at(xr, load<i32>(at(labels, r)))) - m));
   }
   return total / rows;
 }

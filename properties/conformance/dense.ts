@@ -4,7 +4,7 @@ import * as ref from '../../reference/index';
 import { assertClose, assertEqual } from '../compare';
 import { defineProperty } from '../property';
 import { abs } from '../tensorOps';
-import { float32Tensor } from '../tensors';
+import { FINITE_SPECIAL_VALUES, float32Tensor, regimeTensor, type ValueKind, type ValueRegime } from '../tensors';
 import { sumOfProductsTolerance, UNIT_ROUNDOFF } from '../tolerance';
 
 const int = (min: number, max: number) => fc.integer({ min, max });
@@ -14,15 +14,24 @@ export interface DenseCase {
   readonly inFeatures: number;
   readonly outFeatures: number;
   readonly seed: number;
+  /** How x, w, b and dy are drawn. Absent in older stored cases: uniform, no specials. */
+  readonly values?: ValueRegime;
 }
 
-/** Small widths, and one case in ten with a dot product over 1000 to 1100 features (past gpu.js's loop limit). */
+/**
+ * Small widths, and one case in ten with a dot product over 1000 to 1100 features (past gpu.js's
+ * loop limit). Values uniform, cancelling or wide, with NaN and ±Infinity sprinkled in one case in
+ * four (a product with an infinity or NaN is NaN or ±Infinity whatever the summation order).
+ */
 export const denseCase: fc.Arbitrary<DenseCase> = fc.record({
   batch: int(1, 9),
   inFeatures: fc.oneof({ arbitrary: int(1, 13), weight: 9 }, { arbitrary: int(1000, 1100), weight: 1 }),
   outFeatures: int(1, 11),
   seed: fc.integer(),
+  values: fc.record({ values: fc.constantFrom<ValueKind>('uniform', 'cancelling', 'wide'), specials: fc.integer({ min: 1, max: 4 }).map((k) => k === 1) }),
 });
+
+const UNIFORM: ValueRegime = { values: 'uniform', specials: false };
 
 export const linearEqualsReference = defineProperty({
   id: 'linear-equals-reference',
@@ -30,15 +39,16 @@ export const linearEqualsReference = defineProperty({
   statement: 'matmul, linear and linearBackward (dx, dw, db) equal the reference within (n+2)·2^-24·Σ|a·b|',
   arbitrary: denseCase,
   async check(backend, c: DenseCase) {
-    const x = float32Tensor([c.batch, c.inFeatures], c.seed);
-    const w = float32Tensor([c.outFeatures, c.inFeatures], c.seed + 1);
-    const b = float32Tensor([c.outFeatures], c.seed + 2);
-    const wT = float32Tensor([c.inFeatures, c.outFeatures], c.seed + 1);
+    const regime = c.values ?? UNIFORM;
+    const x = regimeTensor([c.batch, c.inFeatures], c.seed, regime);
+    const w = regimeTensor([c.outFeatures, c.inFeatures], c.seed + 1, regime);
+    const b = regimeTensor([c.outFeatures], c.seed + 2, regime);
+    const wT = regimeTensor([c.inFeatures, c.outFeatures], c.seed + 1, regime);
     const product = await backend.matmul(x, wT);
     assertClose('matmul', product, ref.matmul(x, wT), sumOfProductsTolerance(ref.matmul(abs(x), abs(wT)).data, c.inFeatures));
     const y = await backend.linear(x, w, b);
     assertClose('linear', y, ref.linear(x, w, b), sumOfProductsTolerance(ref.linear(abs(x), abs(w), abs(b)).data, c.inFeatures + 1));
-    const dy = float32Tensor([c.batch, c.outFeatures], c.seed + 3);
+    const dy = regimeTensor([c.batch, c.outFeatures], c.seed + 3, regime, FINITE_SPECIAL_VALUES);
     const actual = await backend.linearBackward(dy, x, w);
     const expected = ref.linearBackward(dy, x, w);
     const absolute = ref.linearBackward(abs(dy), abs(x), abs(w));
@@ -70,10 +80,11 @@ export const sgdEqualsReference = defineProperty({
     sizes: fc.array(int(1, 40), { minLength: 1, maxLength: 3 }),
     lr: fc.constantFrom(0.01, 0.1, 0.9, 1.5),
     seed: fc.integer(),
+    values: fc.constantFrom<ValueKind>('uniform', 'wide', 'cancelling'),
   }),
-  async check(backend, c: { sizes: number[]; lr: number; seed: number }) {
-    const params = c.sizes.map((n, i) => float32Tensor([n], c.seed + 2 * i));
-    const grads = c.sizes.map((n, i) => float32Tensor([n], c.seed + 2 * i + 1));
+  async check(backend, c: { sizes: number[]; lr: number; seed: number; values?: ValueKind }) {
+    const params = c.sizes.map((n, i) => float32Tensor([n], c.seed + 2 * i, c.values ?? 'uniform'));
+    const grads = c.sizes.map((n, i) => float32Tensor([n], c.seed + 2 * i + 1, c.values ?? 'uniform'));
     const expected = params.map((p, i) => ref.fromFlat(p.shape, Float64Array.from(p.data, (v, j) => v - c.lr * grads[i].data[j])));
     await backend.sgd(params, grads, c.lr);
     params.forEach((p, i) => {

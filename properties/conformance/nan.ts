@@ -9,24 +9,30 @@ import { abs } from '../tensorOps';
 import { float32Tensor } from '../tensors';
 import { sumOfProductsTolerance } from '../tolerance';
 
-/** x with NaN written at the given positions (taken modulo its size). */
-function withNaNs(x: ref.Tensor, positions: readonly number[]): ref.Tensor {
+/**
+ * x with a special value written at each position (taken modulo its size): NaN mostly, ±Infinity
+ * too (an infinity times a zero weight, or +Infinity plus -Infinity, is NaN; max pooling keeps it).
+ */
+function withNaNs(x: ref.Tensor, positions: readonly (readonly [number, number])[]): ref.Tensor {
   const data = Float32Array.from(x.data);
-  for (const p of positions) data[p % data.length] = NaN;
+  for (const [p, which] of positions) data[p % data.length] = [NaN, NaN, NaN, NaN, Infinity, -Infinity][which];
   return { shape: x.shape, data };
 }
 
-const nanPositions = fc.array(fc.nat(), { minLength: 1, maxLength: 3 });
+/** Positions, each with which special value: 0-3 NaN, 4 +Infinity, 5 -Infinity (stored cases with bare positions mean NaN). */
+const nanPositions = fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 5 })), { minLength: 1, maxLength: 4 });
 
 export const nanPropagates = defineProperty({
   id: 'nan-propagates-like-reference',
   kind: 'conformance',
-  statement: 'a NaN in x makes NaN exactly the conv2d, maxPool2d and avgPool2d outputs whose window covers it (max pool: NaN wins), and max pool routes the gradient to it',
+  statement: 'a NaN or ±Infinity in x gives NaN and ±Infinity exactly where the reference does in conv2d, maxPool2d and avgPool2d (max pool: NaN wins), and max pool routes the gradient to it',
   arbitrary: fc.oneof(
     fc.record({ op: fc.constant('conv' as const), c: conv2dCase(), nans: nanPositions }),
     fc.record({ op: fc.constant('pool' as const), c: pool2dCase(), nans: nanPositions }),
   ),
-  async check(backend, t: { op: 'conv'; c: Conv2dCase; nans: number[] } | { op: 'pool'; c: Pool2dCase; nans: number[] }) {
+  async check(backend, stored: { op: 'conv'; c: Conv2dCase; nans: (number | [number, number])[] } | { op: 'pool'; c: Pool2dCase; nans: (number | [number, number])[] }) {
+    const nans = stored.nans.map((n) => (typeof n === 'number' ? ([n, 0] as const) : ([n[0], n[1]] as const)));
+    const t = { ...stored, nans };
     if (t.op === 'conv') {
       const c = t.c;
       const x = withNaNs(float32Tensor(c.xShape, c.seed), t.nans);

@@ -12,7 +12,7 @@ import { sumOfProductsTolerance } from '../tolerance';
 
 /** A max-pool case with how its values are drawn: distinct (unique winners) or ties (equal maxima everywhere). */
 export type MaxCase = Extract<Pool2dCase, { kind: 'max' }> & { readonly values?: 'distinct' | 'ties' };
-type AvgCase = Extract<Pool2dCase, { kind: 'avg' }>;
+type AvgCase = Extract<Pool2dCase, { kind: 'avg' }> & { readonly values?: 'uniform' | 'cancelling' };
 
 /**
  * Mixed windows (3 in 5), the chapter's 2x2 stride-2 window on a wide input (1 in 5), and ceil mode
@@ -54,9 +54,10 @@ export const avgPool2dEqualsReference = defineProperty({
   id: 'avgpool2d-equals-reference',
   kind: 'conformance',
   statement: 'avgPool2d and its dx equal the reference within the error model (PyTorch\'s divisor, ceilMode, countIncludePad)',
-  arbitrary: conformancePoolCases('avg').map((c) => c as AvgCase),
+  arbitrary: fc.tuple(conformancePoolCases('avg'), fc.constantFrom('uniform' as const, 'cancelling' as const)).map(([c, values]) => ({ ...(c as AvgCase), values })),
   async check(backend, c: AvgCase) {
-    const x = float32Tensor(c.xShape, c.seed);
+    // Cancelling values (16 binades, random signs): the error model must hold where sums cancel.
+    const x = float32Tensor(c.xShape, c.seed, c.values ?? 'uniform');
     const g = ref.resolvePool2d('avgPool2d', c.xShape, c.options, ref.AVG_POOL2D_OPTIONS);
     const terms = g.kernelH * g.kernelW;
     const y = await backend.avgPool2d(x, c.options);

@@ -6,10 +6,19 @@ import * as ref from '../reference/index';
 import { withoutResidency, type Backend } from '../kernels/backend';
 import { createReferenceBackend } from '../kernels/referenceBackend';
 import { LENET } from '../fixtures/lenet/architecture';
-import { initParameters, toDevice, trainStep } from '../fixtures/lenet/model';
-import { abs } from '../properties/tensorOps';
+import { forward, initParameters, toDevice, trainStep, type LayerParameters } from '../fixtures/lenet/model';
+import { compareScalars, type Comparison } from '../properties/compare';
+import { EXPECTATIONS, judge, type OperationName } from '../properties/judges';
 import { float32Tensor } from '../properties/tensors';
-import { sumOfProductsTolerance, transcendentalTolerance } from '../properties/tolerance';
+import { transcendentalTolerance } from '../properties/tolerance';
+import { recordStep, releaseParameters, replayStep } from './trainStep';
+
+/** What a check found: the worst comparison's `|result - reference| / bound` (<= 1 passes) and, when it failed, its message. */
+export interface CheckResult {
+  readonly ratio: number;
+  /** The failing comparison's message: the tensor, the check that failed, the element and its values. */
+  readonly message?: string;
+}
 
 /** One timed call: `run` on a backend; `check` compares its result with the reference's first. */
 export interface BenchCase {
@@ -28,8 +37,25 @@ export interface BenchCase {
   appliesTo?(backend: Backend): boolean;
   /** Runs once on the backend; the result is what `check` compares. */
   run(backend: Backend): Promise<unknown>;
-  /** The largest `|result - reference| / bound` (<= 1 is correct), computed once before timing. */
-  check(result: unknown): number | Promise<number>;
+  /**
+   * Compares the result with the reference's (`compareTensors`, within the error model), once before
+   * timing. `backend` is the one `run` ran on, for a check that needs more than the result (the LeNet
+   * step replays its operations).
+   */
+  check(result: unknown, backend: Backend): CheckResult | Promise<CheckResult>;
+}
+
+/** The worst of a result's comparisons; a failed one's message says also which others failed. */
+export function worstOf(comparisons: readonly Comparison[]): CheckResult {
+  // A comparison that failed has a ratio over 1 (Infinity for structure and NaN placement); taken as Infinity if not.
+  const ratioOf = (c: Comparison) => (c.ok || c.ratio > 1 ? c.ratio : Infinity);
+  let worst: Comparison | undefined;
+  for (const c of comparisons) if (!worst || ratioOf(c) > ratioOf(worst)) worst = c;
+  if (!worst) return { ratio: 0 };
+  const ratio = ratioOf(worst);
+  if (ratio <= 1) return { ratio };
+  const others = comparisons.filter((c) => c !== worst && !(ratioOf(c) <= 1)).map((c) => c.message.slice(0, c.message.indexOf(':')));
+  return { ratio, message: others.length > 0 ? `${worst.message}; also wrong: ${others.join(', ')}` : worst.message };
 }
 
 /** Computes a reference result at most once, on first use (some take seconds), and keeps it for every backend. */
@@ -37,16 +63,6 @@ function once<T>(compute: () => T): () => T {
   let value: T | undefined;
   return () => (value ??= compute());
 }
-
-const worst = (actual: ref.Tensor, expected: ref.Tensor, bound: ArrayLike<number>) => {
-  if (actual.shape.join() !== expected.shape.join()) return Infinity;
-  let ratio = 0;
-  for (let i = 0; i < expected.data.length; i++) {
-    const e = Math.abs(actual.data[i] - expected.data[i]);
-    if (!(e <= bound[i]) && e !== 0) ratio = Math.max(ratio, Number.isNaN(e) ? Infinity : e / bound[i]);
-  }
-  return ratio;
-};
 
 interface ConvShape { name: string; x: number[]; w: number[]; options: ref.Conv2dOptions; quick: boolean }
 interface PoolShape { name: string; kind: 'max' | 'avg'; x: number[]; options: ref.MaxPool2dOptions & ref.AvgPool2dOptions; quick: boolean }
@@ -71,6 +87,16 @@ export const LINEAR_SHAPES: readonly LinearShape[] = [
 
 const describeConv = (s: ConvShape) => `N=${s.x[0]} Cin=${s.x[1]} ${s.x[2]}x${s.x[3]} Cout=${s.w[0]} k${s.w[2]}${s.options.padding ? ` p${s.options.padding}` : ''}`;
 
+/**
+ * The check of one timed call of `op` on `args`: its expectations (the reference's answer and the
+ * bound of the operation's error model, properties/judges.ts) computed at most once, on first use
+ * (the reference takes seconds on the big shapes), and shared by every backend.
+ */
+function checkOf(op: OperationName, args: readonly unknown[], label: string): (result: unknown) => CheckResult {
+  const expectations = once(() => EXPECTATIONS[op](args, label));
+  return (result) => worstOf(judge(expectations(), result));
+}
+
 function convCases(s: ConvShape): BenchCase[] {
   const x = float32Tensor(s.x, 1);
   const w = float32Tensor(s.w, 2);
@@ -79,27 +105,12 @@ function convCases(s: ConvShape): BenchCase[] {
   const macs = g.batch * g.outChannels * g.outH * g.outW * g.inChannels * g.kernelH * g.kernelW;
   const dy = float32Tensor([g.batch, g.outChannels, g.outH, g.outW], 4);
   const base = { shape: s.name, description: describeConv(s), quick: s.quick, unit: 'flop' as const };
-  const forward = once(() => ({ y: ref.conv2d(x, w, b, s.options), bound: sumOfProductsTolerance(ref.conv2d(abs(x), abs(w), abs(b), s.options).data, g.inChannels * g.kernelH * g.kernelW + 1) }));
-  const backward = once(() => ({ want: ref.conv2dBackward(dy, x, w, s.options), bound: ref.conv2dBackward(abs(dy), abs(x), abs(w), s.options) }));
   return [
-    {
-      ...base, op: 'conv2d', work: 2 * macs,
-      run: (backend) => backend.conv2d(x, w, b, s.options),
-      check: (y) => worst(y as ref.Tensor, forward().y, forward().bound),
-    },
+    { ...base, op: 'conv2d', work: 2 * macs, run: (backend) => backend.conv2d(x, w, b, s.options), check: checkOf('conv2d', [x, w, b, s.options], `${s.name} `) },
     {
       ...base, op: 'conv2dBackward', work: 4 * macs, // dx and dw, 2 flops per multiply-add each (db is negligible)
       run: (backend) => backend.conv2dBackward(dy, x, w, s.options),
-      check: (r) => {
-        const got = r as ref.Conv2dGradients;
-        const { want, bound } = backward();
-        const positions = g.batch * g.outH * g.outW;
-        return Math.max(
-          worst(got.dx, want.dx, sumOfProductsTolerance(bound.dx.data, g.outChannels * g.kernelH * g.kernelW)),
-          worst(got.dw, want.dw, sumOfProductsTolerance(bound.dw.data, positions)),
-          worst(got.db, want.db, sumOfProductsTolerance(bound.db.data, positions)),
-        );
-      },
+      check: checkOf('conv2dBackward', [dy, x, w, s.options], `${s.name} `),
     },
   ];
 }
@@ -108,21 +119,12 @@ function poolCases(s: PoolShape): BenchCase[] {
   const x = float32Tensor(s.x, 5, s.kind === 'max' ? 'distinct' : 'uniform');
   const g = ref.resolvePool2d('bench', s.x, s.options, s.kind === 'max' ? ref.MAX_POOL2D_OPTIONS : ref.AVG_POOL2D_OPTIONS);
   const dy = float32Tensor([g.batch, g.channels, g.outH, g.outW], 6);
-  const terms = g.kernelH * g.kernelW;
   const base = { shape: s.name, description: `${s.kind} N=${s.x[0]} C=${s.x[1]} ${s.x[2]}x${s.x[3]} k${g.kernelH} s${g.strideH}${g.padTop ? ` p${g.padTop}` : ''}`, quick: s.quick, unit: 'element' as const, work: x.data.length };
-  const forward = s.kind === 'max' ? ref.maxPool2d : ref.avgPool2d;
-  const backward = s.kind === 'max' ? ref.maxPool2dBackward : ref.avgPool2dBackward;
+  const forward = s.kind === 'max' ? 'maxPool2d' : 'avgPool2d';
+  const backward = s.kind === 'max' ? 'maxPool2dBackward' : 'avgPool2dBackward';
   return [
-    {
-      ...base, op: `${s.kind}Pool2d`,
-      run: (backend) => (s.kind === 'max' ? backend.maxPool2d(x, s.options) : backend.avgPool2d(x, s.options)),
-      check: (y) => worst(y as ref.Tensor, forward(x, s.options), sumOfProductsTolerance(forward(abs(x), s.options).data, terms)),
-    },
-    {
-      ...base, op: `${s.kind}Pool2dBackward`,
-      run: (backend) => (s.kind === 'max' ? backend.maxPool2dBackward(dy, x, s.options) : backend.avgPool2dBackward(dy, x, s.options)),
-      check: (r) => worst((r as { dx: ref.Tensor }).dx, backward(dy, x, s.options).dx, sumOfProductsTolerance(backward(abs(dy), x, s.options).dx.data, terms)),
-    },
+    { ...base, op: forward, run: (backend) => backend[forward](x, s.options), check: checkOf(forward, [x, s.options], `${s.name} `) },
+    { ...base, op: backward, run: (backend) => backend[backward](dy, x, s.options), check: checkOf(backward, [dy, x, s.options], `${s.name} `) },
   ];
 }
 
@@ -134,62 +136,73 @@ function linearCases(s: LinearShape): BenchCase[] {
   const macs = s.batch * s.inF * s.outF;
   const base = { shape: s.name, description: `N=${s.batch} ${s.inF}->${s.outF}`, quick: s.quick, unit: 'flop' as const };
   return [
-    {
-      ...base, op: 'linear', work: 2 * macs,
-      run: (backend) => backend.linear(x, w, b),
-      check: (y) => worst(y as ref.Tensor, ref.linear(x, w, b), sumOfProductsTolerance(ref.linear(abs(x), abs(w), abs(b)).data, s.inF + 1)),
-    },
-    {
-      ...base, op: 'linearBackward', work: 4 * macs,
-      run: (backend) => backend.linearBackward(dy, x, w),
-      check: (r) => {
-        const got = r as ref.LinearGradients;
-        const want = ref.linearBackward(dy, x, w);
-        const bound = ref.linearBackward(abs(dy), abs(x), abs(w));
-        return Math.max(
-          worst(got.dx, want.dx, sumOfProductsTolerance(bound.dx.data, s.outF)),
-          worst(got.dw, want.dw, sumOfProductsTolerance(bound.dw.data, s.batch)),
-          worst(got.db, want.db, sumOfProductsTolerance(bound.db.data, s.batch)),
-        );
-      },
-    },
+    { ...base, op: 'linear', work: 2 * macs, run: (backend) => backend.linear(x, w, b), check: checkOf('linear', [x, w, b], `${s.name} `) },
+    { ...base, op: 'linearBackward', work: 4 * macs, run: (backend) => backend.linearBackward(dy, x, w), check: checkOf('linearBackward', [dy, x, w], `${s.name} `) },
   ];
 }
 
 /** Multiply-adds of one LeNet forward pass per example (convolutions and linear layers). */
 export const LENET_MACS_PER_EXAMPLE = 28 * 28 * 6 * 25 + 10 * 10 * 16 * 150 + 400 * 120 + 120 * 84 + 84 * 10;
 
+const STEP_BATCH = 256;
+const STEP_LR = 0.9;
+
+/** The step's fixed input, labels and initial parameters (float32), the same for every backend and both variants. */
+const stepInputs = once(() => {
+  const random = ref.createRandom(12);
+  return {
+    x: float32Tensor([STEP_BATCH, 1, 28, 28], 11),
+    labels: Array.from({ length: STEP_BATCH }, () => random.integer(10)),
+    initial: initParameters(ref.createRandom(13), LENET),
+  };
+});
+
+/** Float32 copies of the initial parameters: SGD updates them in place, so each step starts from its own. */
+function freshParameters(): LayerParameters[] {
+  return stepInputs().initial.map((p) => p && { weight: { shape: p.weight.shape, data: Float32Array.from(p.weight.data) }, bias: { shape: p.bias.shape, data: Float32Array.from(p.bias.data) } });
+}
+
+/** The reference's loss from the initial parameters (its forward pass only), once for every backend. */
+const referenceLoss = once(async () => {
+  const { x, labels, initial } = stepInputs();
+  const outputs = await forward(createReferenceBackend(), x, initial);
+  return ref.crossEntropy(outputs[outputs.length - 1], labels);
+});
+
 /**
  * One whole LeNet training step at batch 256 (forward, backward, SGD), from fixed parameters, as
- * `npm run lenet` runs it: resident parameters and activations where the backend has device memory.
- * `resident: false` is the same step with every operation copying its inputs in and results out,
- * on those backends only, so the gain from residency is a ratio in one run.
+ * `npm run lenet` runs it (`trainStep`): resident parameters and activations where the backend has
+ * device memory. `resident: false` is the same step with every operation copying its inputs in and
+ * results out, on those backends only, so the gain from residency is a ratio in one run.
+ *
+ * The check, before timing and outside it: the step's loss against the reference's, end to end (a
+ * sanity check, within the transcendental bound of the longest sum, fc1's 400 terms); then one more
+ * step, recorded op by op (bench/trainStep.ts), every operation held to the reference operation on
+ * the inputs it got, within its own conformance bound: every activation, gradient and updated parameter.
  */
 function trainStepCase(resident: boolean): BenchCase {
-  const batch = 256;
-  const x = float32Tensor([batch, 1, 28, 28], 11);
-  const random = ref.createRandom(12);
-  const labels = Array.from({ length: batch }, () => random.integer(10));
-  const initial = initParameters(ref.createRandom(13), LENET);
-  // Each call starts from the same parameters, so every timed step does the same work.
-  const fresh = () => initial.map((p) => p && { weight: { shape: p.weight.shape, data: Float32Array.from(p.weight.data) }, bias: { shape: p.bias.shape, data: Float32Array.from(p.bias.data) } });
+  const on = (backend: Backend) => (resident ? backend : withoutResidency(backend));
   return {
     shape: 'lenet-train-step', op: resident ? 'trainStep' : 'trainStepCopying', quick: true, unit: 'flop',
-    description: resident ? 'batch 256, forward + backward + SGD (lr 0.9)' : 'the same, every op copying in and out (no residency)',
-    work: 3 * 2 * LENET_MACS_PER_EXAMPLE * batch, // forward, dx and dw: three passes of the multiply-adds
+    description: resident ? `batch ${STEP_BATCH}, forward + backward + SGD (lr ${STEP_LR})` : 'the same, every op copying in and out (no residency)',
+    work: 3 * 2 * LENET_MACS_PER_EXAMPLE * STEP_BATCH, // forward, dx and dw: three passes of the multiply-adds
     ...(resident ? {} : { appliesTo: (backend: Backend) => backend.device !== undefined }),
+    // Each call starts from the same parameters, so every timed step does the same work.
     run: async (backend) => {
-      if (!resident) return trainStep(withoutResidency(backend), x, labels, fresh(), 0.9);
-      const parameters = await toDevice(backend, fresh());
-      const result = await trainStep(backend, x, labels, parameters, 0.9);
-      for (const p of parameters) for (const t of p ? [p.weight, p.bias] : []) if (ref.isResident(t)) t.release();
-      return result;
+      const { x, labels } = stepInputs();
+      const parameters = await toDevice(on(backend), freshParameters());
+      try {
+        return await trainStep(on(backend), x, labels, parameters, STEP_LR);
+      } finally {
+        releaseParameters(parameters);
+      }
     },
-    check: async (r) => {
-      // The loss before the step, against the reference's: the error model of the longest sum (fc1, 400 terms).
-      const expected = (await trainStep(createReferenceBackend(), x, labels, fresh(), 0.9)).loss;
-      const bound = transcendentalTolerance([expected], 400)[0];
-      return Math.abs((r as { loss: number }).loss - expected) / bound;
+    check: async (r, backend) => {
+      const { x, labels } = stepInputs();
+      const expected = await referenceLoss();
+      const loss = compareScalars('trainStep loss', (r as { loss?: unknown } | undefined)?.loss, expected, transcendentalTolerance([expected], 400)[0]);
+      const log = await recordStep(on(backend), x, labels, freshParameters(), STEP_LR);
+      return worstOf([loss, ...replayStep(log)]);
     },
   };
 }

@@ -37,6 +37,11 @@ export interface BenchResult {
   readonly status: string;
   /** Worst |kernel - reference| / bound of the correctness check (<= 1 passes). */
   readonly errorRatio: number;
+  /**
+   * For a WRONG result, what the check found (the comparator's message): the tensor, the check that
+   * failed (shape, data type, NaN placement, value), the element, its value and the reference's.
+   */
+  readonly errorMessage?: string;
   /** First call: compilation plus one run. */
   readonly firstCallMs?: number;
   readonly medianMs?: number;
@@ -70,16 +75,27 @@ export interface BenchReport {
 const unitOf = (r: BenchResult) => (r.unit === 'flop' ? 'GFLOP/s' : 'Melem/s');
 const fmt = (v: number | undefined, digits = 2) => (v === undefined ? '-' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(digits));
 
+/** A check's ratio: two decimals, or two significant digits under 0.01 (long sums leave ratios far below 1). */
+const fmtRatio = (v: number) => (v === 0 || v >= 0.01 ? v.toFixed(2) : v.toExponential(1));
+
 export function formatTable(report: BenchReport): string {
   const header = ['shape', 'op', 'backend', 'data', 'throughput', 'median ms', 'p99 ms', '±%', 'first ms', 'x ref', '% limit', 'check'];
   const rows = report.results.map((r) => [
     r.shape, r.op, r.backend, r.readback === 'every call' ? 'copied' : 'resident', r.throughput === undefined ? '-' : `${fmt(r.throughput)} ${unitOf(r)}`, fmt(r.medianMs), fmt(r.p99Ms), fmt(r.rmePercent, 1),
     fmt(r.firstCallMs, 0), r.speedupOverReference === undefined ? '-' : `${fmt(r.speedupOverReference)}x`,
-    r.shareOfLimit === undefined ? '-' : `${(100 * r.shareOfLimit).toFixed(1)}%`, r.status === 'ok' ? `ok (${r.errorRatio.toFixed(2)})` : r.status,
+    r.shareOfLimit === undefined ? '-' : `${(100 * r.shareOfLimit).toFixed(1)}%`, r.status === 'ok' ? `ok (${fmtRatio(r.errorRatio)})` : r.status,
   ]);
   const widths = header.map((h, k) => Math.max(h.length, ...rows.map((row) => row[k].length)));
   const line = (cells: string[]) => cells.map((c, k) => (k < 4 ? c.padEnd(widths[k]) : c.padStart(widths[k]))).join('  ');
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/** One line per figure not timed: what was wrong (a WRONG result's message) or the error; empty when every figure was timed. */
+export function formatNotTimed(results: readonly Pick<BenchResult, 'backend' | 'shape' | 'op' | 'status' | 'errorRatio' | 'errorMessage'>[]): string {
+  return results
+    .filter((r) => r.status !== 'ok')
+    .map((r) => `${r.status === 'WRONG' ? 'WRONG' : 'ERROR'} ${r.backend} ${r.shape} ${r.op}: ${r.status === 'WRONG' ? (r.errorMessage ?? `${r.errorRatio} x the bound`) : r.status}`)
+    .join('\n');
 }
 
 /** Grouped horizontal bars, log scale: GFLOP/s (or Melem/s) per operation and backend. */

@@ -11,7 +11,7 @@ import { availableBackends, createBackend, type BackendName } from '../kernels/i
 import { benchCases } from './cases';
 import { measureMachineLimit } from './machineLimit';
 import { timeCase } from './timing';
-import { formatComparison, formatPeers, formatSvg, formatTable, type BenchReport, type BenchResult } from './report';
+import { formatComparison, formatNotTimed, formatPeers, formatSvg, formatTable, type BenchReport, type BenchResult } from './report';
 
 const HELP = `npm run bench -- [options]
 
@@ -66,6 +66,7 @@ async function main(): Promise<void> {
       const elapsed = (performance.now() - started) / 1000;
       process.stderr.write(`[${done}/${total}] ${name} ${c.shape} ${c.op} (${elapsed.toFixed(0)} s elapsed)\n`);
       const r = await timeCase(backend, c, timeMs);
+      if (r.status !== 'ok') process.stderr.write(`  ${formatNotTimed([r])}\n`);
       const baseline = results.find((b) => b.backend === 'reference' && b.shape === c.shape && b.op === c.op);
       results.push({
         ...r,
@@ -117,7 +118,7 @@ async function main(): Promise<void> {
   console.log(`wrote ${stem}.json and ${stem}.svg (also latest.json / latest.svg)`);
   const wrong = results.filter((r) => r.status !== 'ok');
   if (wrong.length > 0) {
-    console.log(`${wrong.length} figure(s) not timed: ${wrong.map((r) => `${r.backend} ${r.shape} ${r.op}: ${r.status}`).join('; ')}`);
+    console.log(`${wrong.length} figure(s) not timed:\n${formatNotTimed(wrong)}`);
     process.exitCode = 1;
   }
 }

@@ -7,7 +7,7 @@ import { Bench } from 'tinybench';
 import type { ResidentTensor, Tensor } from '../reference/index';
 import { mapTensorArguments, wrapOperations } from '../properties/adapters/resident';
 import type { Backend, DeviceMemory } from '../kernels/backend';
-import type { BenchCase } from './cases';
+import type { BenchCase, CheckResult } from './cases';
 import type { BenchResult } from './report';
 
 export async function timeCase(backend: Backend, c: BenchCase, timeMs: number): Promise<Omit<BenchResult, 'speedupOverReference' | 'shareOfLimit'>> {
@@ -26,9 +26,15 @@ export async function timeCase(backend: Backend, c: BenchCase, timeMs: number): 
     return { ...base, status: `error: ${(error as Error).message.slice(0, 80)}`, errorRatio: Infinity };
   }
   const firstCallMs = performance.now() - t0;
-  // Correctness before timing: a wrong kernel is reported, never timed.
-  const errorRatio = backend.name === 'reference' ? 0 : await c.check(first);
-  if (!(errorRatio <= 1)) return { ...base, status: 'WRONG', errorRatio, firstCallMs };
+  // Correctness before timing: a wrong kernel is reported, with what the check found, and never timed.
+  let checked: CheckResult;
+  try {
+    checked = backend.name === 'reference' ? { ratio: 0 } : await c.check(first, backend);
+  } catch (error) {
+    return { ...base, status: `error: check: ${(error as Error).message.slice(0, 80)}`, errorRatio: Infinity, firstCallMs };
+  }
+  const errorRatio = checked.ratio;
+  if (!(errorRatio <= 1)) return { ...base, status: 'WRONG', errorRatio, errorMessage: checked.message ?? `worst error ${errorRatio} x its bound`, firstCallMs };
   // A call of over a second (the reference on the big layers) is not warmed up again (the first call
   // did that) and is timed once more: five more calls would take minutes.
   const slow = firstCallMs > 1000;

@@ -70,7 +70,10 @@ export function imageOf(t: Tensor, n: number): Tensor {
 
 /** Elementwise absolute value: the reference run on |x| and |w| gives the sums the error bound scales with. */
 export function abs(t: Tensor): Tensor {
-  return fromFlat(t.shape, Float64Array.from(t.data, Math.abs));
+  // A plain loop: Float64Array.from with a mapping function is ~20x slower on the bench's big tensors.
+  const out = new Float64Array(t.data.length);
+  for (let i = 0; i < out.length; i++) out[i] = Math.abs(t.data[i]);
+  return fromFlat(t.shape, out);
 }
 
 /**

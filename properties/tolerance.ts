@@ -11,7 +11,10 @@ export const UNIT_ROUNDOFF = 2 ** -24;
 
 /** Per-element bound `(n + 2) u S_i` for a sum of `terms` products whose absolute sum is `S`. */
 export function sumOfProductsTolerance(absoluteSum: ArrayLike<number>, terms: number): Float64Array {
-  return Float64Array.from(absoluteSum, (s) => (terms + 2) * UNIT_ROUNDOFF * s);
+  const bound = new Float64Array(absoluteSum.length);
+  const scale = (terms + 2) * UNIT_ROUNDOFF;
+  for (let i = 0; i < bound.length; i++) bound[i] = scale * absoluteSum[i];
+  return bound;
 }
 
 /**

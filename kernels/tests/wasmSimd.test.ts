@@ -3,9 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import { createWasmSimdBackend } from '../wasmSimd/index';
 import { describePropertySuite } from '../../properties/vitestSuite';
+import { runPropertySuite } from '../../properties/suite';
 import { residentView } from '../../properties/adapters/resident';
 import { float32Tensor } from '../../properties/tensors';
-import { isResident, maxPool2d, maxPool2dBackward, sgd, sigmoid, type ResidentTensor } from '../../reference/index';
+import { isResident, maxPool2d, maxPool2dBackward, sgd, sigmoid, type ResidentTensor, type Tensor } from '../../reference/index';
 import { compareTensors } from '../../properties/compare';
 import { sigmoidTolerance } from '../../properties/tolerance';
 
@@ -45,6 +46,18 @@ describe('wasm-simd conv2d forward paths', () => {
 
 // Residency: the whole suite again, every input uploaded and every result kept in wasm memory.
 describePropertySuite('wasm-simd, resident', () => residentView(createWasmSimdBackend()));
+
+describe('the resident suite catches a residency bug (a mutant on wasm-simd)', () => {
+  it('an operation that writes into its resident input (relu halving x in place, through sgd) fails, naming the input', async () => {
+    const backend = createWasmSimdBackend({ threads: 1 });
+    const inPlace = { ...backend, relu: async (x: Tensor) => (await backend.sgd([x], [x], 0.5), backend.relu(x)) };
+    const [result] = await runPropertySuite(residentView(inPlace), { only: ['relu-equals-reference'], numRuns: 5 });
+    backend.dispose();
+    expect(result.passed).toBe(false);
+    expect(result.error).toMatch(/relu on .* wrote into its resident input/);
+  });
+
+});
 
 describe('wasm-simd threads', () => {
   it('conv2dBackward gives the same bits on 1 and 2 threads, call after call (weight gradients summed per chunk, in order)', async () => {

@@ -93,12 +93,70 @@ export class BackendUnavailableError extends Error {
 
 /**
  * Thrown by a backend for an option or configuration it does not implement (a port without grouped
- * convolution, say). The property suite counts such cases as unsupported, reports how many, and
- * does not fail on them; any other error is a failure.
+ * convolution, say). The property suite counts such cases as declined, reports how many, and does
+ * not fail on them; any other error is a failure. A port may throw its own error instead, with this
+ * `name` or `code` (see `isUnsupportedOption`): recognising it does not need this module instance.
  */
 export class UnsupportedOptionError extends Error {
+  readonly code = UNSUPPORTED_OPTION_CODE;
   constructor(backend: string, what: string) {
     super(`backend '${backend}' does not support ${what}`);
     this.name = 'UnsupportedOptionError';
   }
+}
+
+export const UNSUPPORTED_OPTION_CODE = 'ERR_UNSUPPORTED_OPTION';
+
+/** Whether `error` declines a case: `code` 'ERR_UNSUPPORTED_OPTION' or `name` 'UnsupportedOptionError', from any module instance. */
+export function isUnsupportedOption(error: unknown): boolean {
+  const e = error as { code?: unknown; name?: unknown } | null;
+  return typeof e === 'object' && e !== null && (e.code === UNSUPPORTED_OPTION_CODE || e.name === 'UnsupportedOptionError');
+}
+
+/** Every operation of the interface, in its order. */
+export const OPERATION_NAMES = [
+  'conv2d', 'conv2dBackward', 'maxPool2d', 'maxPool2dBackward', 'avgPool2d', 'avgPool2dBackward', 'matmul', 'linear', 'linearBackward',
+  'flatten', 'flattenBackward', 'sigmoid', 'sigmoidBackward', 'relu', 'reluBackward', 'softmax', 'softmaxBackward', 'logSoftmax',
+  'logSoftmaxBackward', 'crossEntropy', 'crossEntropyBackward', 'accuracy', 'sgd',
+] as const satisfies readonly (keyof Backend)[];
+
+export type OperationName = (typeof OPERATION_NAMES)[number];
+
+/**
+ * A backend that implements some of the operations: a port in progress, or a runtime without some
+ * (no weight gradient, say). The suite reports a property whose operations are missing as not
+ * implemented: counted and listed, never failed, never drawn from. It may be a class instance.
+ */
+export type PartialBackend = Pick<Backend, 'name'> & Partial<Omit<Backend, 'name'>>;
+
+/** The operations `backend` implements (own or inherited methods, so classes count). */
+export function implementedOperations(backend: PartialBackend): OperationName[] {
+  return OPERATION_NAMES.filter((op) => typeof (backend as Record<string, unknown>)[op] === 'function');
+}
+
+/** Thrown, inside the suite, by a call to an operation the backend does not implement. */
+export class NotImplementedError extends Error {
+  readonly operation: OperationName;
+  constructor(backend: string, operation: OperationName) {
+    super(`backend '${backend}' does not implement ${operation}`);
+    this.name = 'NotImplementedError';
+    this.operation = operation;
+  }
+}
+
+/**
+ * `backend` as a full `Backend` for the suite's properties: its own operations, called on it (so a
+ * class keeps its `this`), and each missing one throwing `NotImplementedError`.
+ */
+export function completeBackend(backend: PartialBackend): Backend {
+  return new Proxy(backend as Backend, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver);
+      if (typeof value === 'function') return value.bind(target);
+      if (value === undefined && (OPERATION_NAMES as readonly PropertyKey[]).includes(key)) {
+        return () => Promise.reject(new NotImplementedError(target.name, key as OperationName));
+      }
+      return value;
+    },
+  });
 }

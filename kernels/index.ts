@@ -7,7 +7,10 @@ import { createGpuJsBackend } from './gpujs/index';
 import { createReferenceBackend } from './referenceBackend';
 import { createWasmSimdBackend } from './wasmSimd/index';
 
-export { BackendUnavailableError, UnsupportedOptionError, type Backend, type BackendName, type DeviceMemory } from './backend';
+export {
+  BackendUnavailableError, UnsupportedOptionError, isUnsupportedOption, NotImplementedError, OPERATION_NAMES, implementedOperations,
+  type Backend, type BackendName, type DeviceMemory, type OperationName, type PartialBackend,
+} from './backend';
 export type { GpuJsBackend } from './gpujs/index';
 
 /** Every backend name, in the order the suite and the bench try them. */

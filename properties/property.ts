@@ -4,7 +4,7 @@
  * under `fixtures/regressions/` and replayed on every run.
  */
 import type fc from 'fast-check';
-import type { Backend } from '../kernels/backend';
+import type { Backend, OperationName } from '../kernels/backend';
 
 export type PropertyKind =
   /** Kernel equals reference within the error model. Skipped for the reference backend itself. */
@@ -14,6 +14,17 @@ export type PropertyKind =
   /** The backend contract (determinism, the same errors as the reference); every backend. */
   | 'contract';
 
+/** How strictly a run judges what is not a number: the errors a backend throws for bad input. */
+export interface CheckContext {
+  /**
+   * 'strict': the reference's own error, message byte for byte (this project's backends, which
+   * validate with the reference's check functions); 'port': an error recognisable as a bad-input
+   * rejection (`name` 'OperatorInputError' or `code` 'ERR_OPERATOR_INPUT') whose message starts with
+   * the operation's name. Default 'strict'.
+   */
+  readonly errorContract: 'strict' | 'port';
+}
+
 export interface BackendProperty<Case = unknown> {
   /** Stable identifier: the regression file's name and the FC_PROPERTY value that selects it. */
   readonly id: string;
@@ -21,10 +32,17 @@ export interface BackendProperty<Case = unknown> {
   /** The law or contract, in words; printed with every failure. */
   readonly statement: string;
   readonly arbitrary: fc.Arbitrary<Case>;
+  /**
+   * The operations it calls. A backend lacking any of them gets 'not implemented' for this property
+   * (never drawn from), unless `partial`: then it runs on those present, given at least one.
+   */
+  readonly uses: readonly OperationName[];
+  /** Runs on whichever of `uses` are present (a contract over every operation, a conformance pair). Default false. */
+  readonly partial?: boolean;
   /** Share of the suite's `numRuns` this property gets (expensive properties run fewer). Default 1. */
   readonly runsFactor?: number;
   /** Throws `PropertyViolation` (or the backend's own error) when the case breaks the property. */
-  check(backend: Backend, c: Case): Promise<void>;
+  check(backend: Backend, c: Case, context: CheckContext): Promise<void>;
 }
 
 /** Identity, for type inference of a property's case type. */

@@ -4,9 +4,9 @@
  * vitestSuite.ts), scripts and a browser page all drive this same function.
  */
 import fc from 'fast-check';
-import { UnsupportedOptionError, type Backend } from '../kernels/backend';
+import { completeBackend, implementedOperations, isUnsupportedOption, NotImplementedError, type PartialBackend } from '../kernels/backend';
 import { ALL_PROPERTIES } from './all';
-import type { BackendProperty, PropertyKind } from './property';
+import type { BackendProperty, CheckContext, PropertyKind } from './property';
 
 /** CI's fixed seed; FC_SEED overrides it. */
 export const DEFAULT_SEED = 20261122;
@@ -28,18 +28,51 @@ export interface SuiteOptions {
   readonly onCounterexample?: (propertyId: string, counterexample: unknown, result: PropertyResult) => void;
   /** Called after each property. */
   readonly onResult?: (result: PropertyResult) => void;
+  /**
+   * Properties this backend is known to fail, and why (ONNX's xfail, WebGPU CTS expectations): the run
+   * passes when exactly these fail, and an entry whose property passes is reported as a failure
+   * ('unexpected pass'), so stale entries show up. Default none.
+   */
+  readonly expectedDifferences?: readonly ExpectedDifference[];
+  /** The bad-input contract's level (see `CheckContext`). Default 'strict'. */
+  readonly errorContract?: CheckContext['errorContract'];
 }
+
+/** A property a backend is known to fail, with the reason (and where it is tracked). */
+export interface ExpectedDifference {
+  readonly property: string;
+  readonly reason: string;
+  readonly link?: string;
+}
+
+/**
+ * - passed: every case held;
+ * - failed: a case broke the property (the counterexample says which);
+ * - not implemented: the backend lacks the operations the property needs (listed in `missing`);
+ * - declined: every drawn case was declined (UnsupportedOptionError, or an operation not implemented);
+ * - expected difference: failed, as an entry of `expectedDifferences` says it does;
+ * - unexpected pass: passed, though an entry says it fails (the entry is stale).
+ */
+export type PropertyStatus = 'passed' | 'failed' | 'not implemented' | 'declined' | 'expected difference' | 'unexpected pass';
 
 export interface PropertyResult {
   readonly id: string;
   readonly kind: PropertyKind;
   readonly statement: string;
   readonly backend: string;
+  readonly status: PropertyStatus;
+  /** Whether the run may pass with this result: every status but 'failed' and 'unexpected pass'. */
   readonly passed: boolean;
+  /** For 'not implemented': the operations the property needs that the backend lacks. */
+  readonly missing?: readonly string[];
+  /** For 'expected difference' and 'unexpected pass': the entry's reason. */
+  readonly expectedReason?: string;
   /** Cases run, stored regression cases included. */
   readonly numRuns: number;
   /** Cases the backend declined with UnsupportedOptionError. */
   readonly unsupported: number;
+  /** Cases skipped because they called an operation the backend does not implement. */
+  readonly notImplemented: number;
   readonly seed: number;
   /** For a failure: the shrunk case, the error, and how to replay it. */
   readonly counterexample?: unknown;
@@ -50,7 +83,7 @@ export interface PropertyResult {
 }
 
 /** The properties `options` selects for `backend`. */
-export function selectProperties(backend: Pick<Backend, 'name'>, options: SuiteOptions = {}): BackendProperty<unknown>[] {
+export function selectProperties(backend: Pick<PartialBackend, 'name'>, options: SuiteOptions = {}): BackendProperty<unknown>[] {
   return ALL_PROPERTIES.filter(
     (p) =>
       (options.only === undefined || options.only.includes(p.id)) &&
@@ -59,48 +92,78 @@ export function selectProperties(backend: Pick<Backend, 'name'>, options: SuiteO
   );
 }
 
+/** The operations of `property.uses` that `backend` lacks, and whether it can run at all. */
+function runnable(backend: PartialBackend, property: BackendProperty<unknown>): { ok: boolean; missing: string[] } {
+  const implemented = implementedOperations(backend);
+  const missing = property.uses.filter((op) => !implemented.includes(op));
+  const ok = property.partial ? missing.length < property.uses.length || property.uses.length === 0 : missing.length === 0;
+  return { ok, missing };
+}
+
 /** Runs one property; never throws for a violation (the result says it), only for a broken setup. */
-export async function runProperty(backend: Backend, property: BackendProperty<unknown>, options: SuiteOptions = {}): Promise<PropertyResult> {
+export async function runProperty(backend: PartialBackend, property: BackendProperty<unknown>, options: SuiteOptions = {}): Promise<PropertyResult> {
   const seed = options.seed ?? DEFAULT_SEED;
   const numRuns = Math.max(1, Math.round((options.numRuns ?? 25) * (property.runsFactor ?? 1)));
+  const base = { id: property.id, kind: property.kind, statement: property.statement, backend: backend.name, seed };
+  const { ok, missing } = runnable(backend, property);
+  if (!ok) {
+    return { ...base, status: 'not implemented', passed: true, missing, numRuns: 0, unsupported: 0, notImplemented: 0, durationMs: 0 };
+  }
+  const complete = completeBackend(backend);
+  const context: CheckContext = { errorContract: options.errorContract ?? 'strict' };
   const examples = (options.regressionCases?.(property.id) ?? []).map((c) => [c] as [unknown]);
   let unsupported = 0;
+  let notImplemented = 0;
   const started = performance.now();
   const details = await fc.check(
     fc.asyncProperty(property.arbitrary, async (c) => {
       try {
-        await property.check(backend, c);
+        await property.check(complete, c, context);
       } catch (error) {
-        if (error instanceof UnsupportedOptionError) {
+        if (error instanceof NotImplementedError) {
+          notImplemented++;
+          fc.pre(false);
+        }
+        if (isUnsupportedOption(error)) {
           unsupported++;
           fc.pre(false);
         }
         throw error;
       }
     }),
-    { seed, numRuns, examples, ...(options.path ? { path: options.path } : {}), maxSkipsPerRun: 1000 },
+    // A case declined is redrawn, up to 10 times per case: a backend declining everything stops early.
+    { seed, numRuns, examples, ...(options.path ? { path: options.path } : {}), maxSkipsPerRun: 10 },
   );
-  const base = {
-    id: property.id, kind: property.kind, statement: property.statement, backend: backend.name,
-    numRuns: details.numRuns, unsupported, seed, durationMs: performance.now() - started,
-  };
-  if (!details.failed) return { ...base, passed: true };
+  const counts = { numRuns: details.numRuns, unsupported, notImplemented, durationMs: performance.now() - started, ...(missing.length ? { missing } : {}) };
+  const expected = options.expectedDifferences?.find((d) => d.property === property.id);
+  const because = expected ? { expectedReason: expected.reason + (expected.link ? ` (${expected.link})` : '') } : {};
+  if (!details.failed) {
+    if (!expected) return { ...base, ...counts, status: 'passed', passed: true };
+    const error = `expected to differ (${because.expectedReason}), but every case passed: remove the entry from the expected differences`;
+    return { ...base, ...counts, ...because, status: 'unexpected pass', passed: false, error };
+  }
   const counterexample = details.counterexample?.[0];
+  if (counterexample === undefined && unsupported + notImplemented > 0 && details.numRuns < numRuns) {
+    return { ...base, ...counts, status: 'declined', passed: true, error: `every drawn case was declined (${unsupported} unsupported, ${notImplemented} not implemented)` };
+  }
   const error = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance ?? 'no case could be generated');
   const result: PropertyResult = {
     ...base,
-    passed: false,
+    ...counts,
+    ...because,
+    status: expected ? 'expected difference' : 'failed',
+    passed: Boolean(expected),
     counterexample,
     counterexamplePath: details.counterexamplePath ?? undefined,
     error,
     replay: `FC_PROPERTY=${property.id} FC_SEED=${details.seed} FC_PATH=${details.counterexamplePath ?? ''} FC_BACKENDS=${backend.name} npm test -- properties`,
   };
-  if (counterexample !== undefined) options.onCounterexample?.(property.id, counterexample, result);
+  if (counterexample !== undefined && !expected) options.onCounterexample?.(property.id, counterexample, result);
   return result;
 }
 
 /** Runs every selected property against `backend`, one after another. */
-export async function runPropertySuite(backend: Backend, options: SuiteOptions = {}): Promise<PropertyResult[]> {
+export async function runPropertySuite(backend: PartialBackend, options: SuiteOptions = {}): Promise<PropertyResult[]> {
   const results: PropertyResult[] = [];
   for (const property of selectProperties(backend, options)) {
     const result = await runProperty(backend, property, options);
@@ -113,7 +176,7 @@ export async function runPropertySuite(backend: Backend, options: SuiteOptions =
 /** A failure as a person reads it: the law, the shrunk case, the error, the replay command. */
 export function describeFailure(r: PropertyResult): string {
   return [
-    `${r.id} failed on backend '${r.backend}': ${r.statement}`,
+    `${r.id} ${r.status === 'unexpected pass' ? 'passed unexpectedly' : r.status === 'expected difference' ? 'differs, as expected,' : 'failed'} on backend '${r.backend}': ${r.statement}`,
     `  error: ${r.error}`,
     `  counterexample: ${JSON.stringify(r.counterexample)}`,
     `  replay: ${r.replay}`,

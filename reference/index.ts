@@ -2,7 +2,7 @@
  * The reference operators: naive loops in float64, the oracle every kernel is checked against.
  * Results are `Float64Array` tensors; inputs may be float32 or float64.
  */
-export { OperatorInputError } from './errors';
+export { OperatorInputError, OPERATOR_INPUT_ERROR_CODE, isOperatorInputError } from './errors';
 export {
   type Tensor, type ResidentTensor, RESIDENT, isResident, type NestedNumbers, tensor, fromFlat, toNested, zeros, arange, reshape, sizeOf, formatShape, assertTensor, assertHostTensor,
 } from './tensor';
@@ -39,5 +39,17 @@ export { accuracy } from './accuracy';
 
 // Training utilities.
 export { sgd } from './sgd';
+
+// Validation, for ports: the reference's own checks, so a port rejects bad input with the same errors.
+export { checkConv2d, checkConv2dBackward } from './conv2d';
+export { checkMaxPool2d, checkMaxPool2dBackward } from './maxPool2d';
+export { checkAvgPool2d, checkAvgPool2dBackward } from './avgPool2d';
+export { checkMatmul } from './matmul';
+export { checkLinear, checkLinearBackward } from './linear';
+export { checkFlatten, checkFlattenBackward } from './flatten';
+export { checkActivation, checkActivationBackward, type ActivationLayout } from './activationChecks';
+export { assertLabels as checkLabels } from './crossEntropy';
+export { checkSgd } from './sgd';
+export { assertGradientShape } from './shape';
 export { xavierUniform } from './xavierUniform';
 export { createRandom, restoreRandom, type SeededRandom } from './random';

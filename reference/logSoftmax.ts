@@ -1,9 +1,9 @@
-import { assertGradientShape } from './shape';
-import { assertTensor, zeros, type Tensor } from './tensor';
+import { checkActivation, checkActivationBackward } from './activationChecks';
+import { zeros, type Tensor } from './tensor';
 
 /** Log of the softmax over the last axis of `[N, C]`: `x - max - log(sum exp(x - max))`, stable. */
 export function logSoftmax(x: Tensor): Tensor {
-  assertTensor('logSoftmax', 'x', x, 2, '[N, C]');
+  checkActivation('logSoftmax', x, 'rows');
   const [batch, classes] = x.shape;
   const y = zeros(x.shape);
   for (let n = 0; n < batch; n++) {
@@ -20,9 +20,7 @@ export function logSoftmax(x: Tensor): Tensor {
 
 /** Backward pass of {@link logSoftmax} from its output: `dx = dy - exp(y) * sum over the row of dy`. */
 export function logSoftmaxBackward(dy: Tensor, output: Tensor): { readonly dx: Tensor } {
-  assertTensor('logSoftmaxBackward', 'dy', dy, 2, '[N, C]');
-  assertTensor('logSoftmaxBackward', 'output', output, 2, '[N, C]');
-  assertGradientShape('logSoftmaxBackward', dy.shape, output.shape);
+  checkActivationBackward('logSoftmaxBackward', dy, output, 'output', 'rows');
   const [batch, classes] = output.shape;
   const dx = zeros(output.shape);
   for (let n = 0; n < batch; n++) {

@@ -1,9 +1,9 @@
-import { assertGradientShape } from './shape';
-import { assertTensor, zeros, type Tensor } from './tensor';
+import { checkActivation, checkActivationBackward } from './activationChecks';
+import { zeros, type Tensor } from './tensor';
 
 /** Elementwise `max(x, 0)`; NaN stays NaN (PyTorch's rule). */
 export function relu(x: Tensor): Tensor {
-  assertTensor('relu', 'x', x);
+  checkActivation('relu', x);
   const y = zeros(x.shape);
   for (let k = 0; k < x.data.length; k++) y.data[k] = x.data[k] > 0 || Number.isNaN(x.data[k]) ? x.data[k] : 0;
   return y;
@@ -14,9 +14,7 @@ export function relu(x: Tensor): Tensor {
  * NaN the upstream gradient passes through (NaN <= 0 is false), as PyTorch's threshold_backward does.
  */
 export function reluBackward(dy: Tensor, x: Tensor): { readonly dx: Tensor } {
-  assertTensor('reluBackward', 'dy', dy);
-  assertTensor('reluBackward', 'x', x);
-  assertGradientShape('reluBackward', dy.shape, x.shape);
+  checkActivationBackward('reluBackward', dy, x, 'x');
   const dx = zeros(x.shape);
   for (let k = 0; k < dx.data.length; k++) dx.data[k] = x.data[k] <= 0 ? 0 : dy.data[k];
   return { dx };

@@ -1,9 +1,9 @@
-import { assertGradientShape } from './shape';
-import { assertTensor, zeros, type Tensor } from './tensor';
+import { checkActivation, checkActivationBackward } from './activationChecks';
+import { zeros, type Tensor } from './tensor';
 
 /** Elementwise logistic function `1 / (1 + exp(-x))`, written so neither branch overflows. */
 export function sigmoid(x: Tensor): Tensor {
-  assertTensor('sigmoid', 'x', x);
+  checkActivation('sigmoid', x);
   const y = zeros(x.shape);
   for (let k = 0; k < x.data.length; k++) {
     const v = x.data[k];
@@ -18,9 +18,7 @@ export function sigmoid(x: Tensor): Tensor {
  * @param output - the forward result `y = sigmoid(x)` (cheaper than recomputing it from x)
  */
 export function sigmoidBackward(dy: Tensor, output: Tensor): { readonly dx: Tensor } {
-  assertTensor('sigmoidBackward', 'dy', dy);
-  assertTensor('sigmoidBackward', 'output', output);
-  assertGradientShape('sigmoidBackward', dy.shape, output.shape);
+  checkActivationBackward('sigmoidBackward', dy, output, 'output');
   const dx = zeros(output.shape);
   for (let k = 0; k < dx.data.length; k++) dx.data[k] = dy.data[k] * output.data[k] * (1 - output.data[k]);
   return { dx };

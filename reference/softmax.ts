@@ -1,9 +1,9 @@
-import { assertGradientShape } from './shape';
-import { assertTensor, zeros, type Tensor } from './tensor';
+import { checkActivation, checkActivationBackward } from './activationChecks';
+import { zeros, type Tensor } from './tensor';
 
 /** Softmax over the last axis of `[N, C]`; the row maximum is subtracted first so exp never overflows. */
 export function softmax(x: Tensor): Tensor {
-  assertTensor('softmax', 'x', x, 2, '[N, C]');
+  checkActivation('softmax', x, 'rows');
   const [batch, classes] = x.shape;
   const y = zeros(x.shape);
   for (let n = 0; n < batch; n++) {
@@ -22,9 +22,7 @@ export function softmax(x: Tensor): Tensor {
 
 /** Backward pass of {@link softmax} from its output: `dx = y * (dy - sum over the row of dy * y)`. */
 export function softmaxBackward(dy: Tensor, output: Tensor): { readonly dx: Tensor } {
-  assertTensor('softmaxBackward', 'dy', dy, 2, '[N, C]');
-  assertTensor('softmaxBackward', 'output', output, 2, '[N, C]');
-  assertGradientShape('softmaxBackward', dy.shape, output.shape);
+  checkActivationBackward('softmaxBackward', dy, output, 'output', 'rows');
   const [batch, classes] = output.shape;
   const dx = zeros(output.shape);
   for (let n = 0; n < batch; n++) {

@@ -51,6 +51,8 @@ const float32 = (t: ref.Tensor): ref.Tensor => ({ shape: t.shape, data: Float32A
 export const sigmoidEqualsReference = defineProperty({
   id: 'sigmoid-equals-reference',
   kind: 'conformance',
+  uses: ['sigmoid', 'sigmoidBackward'],
+  partial: true,
   statement: 'sigmoid and sigmoidBackward equal the reference: y within u·y·(3 + (3 + 2|x|)(1 - y)) (a GLSL exp\'s ulp), NaN kept, ±Infinity exact',
   arbitrary: rowsCase,
   async check(backend, c: RowsCase) {
@@ -63,6 +65,8 @@ export const sigmoidEqualsReference = defineProperty({
 export const reluEqualsReference = defineProperty({
   id: 'relu-equals-reference',
   kind: 'conformance',
+  uses: ['relu', 'reluBackward'],
+  partial: true,
   statement: 'relu and reluBackward equal the reference exactly: NaN stays NaN, the gradient at 0 is 0, and at NaN it passes dy (PyTorch\'s x <= 0 ? 0 : dy)',
   arbitrary: rowsCase,
   async check(backend, c: RowsCase) {
@@ -75,6 +79,8 @@ export const reluEqualsReference = defineProperty({
 export const softmaxEqualsReference = defineProperty({
   id: 'softmax-equals-reference',
   kind: 'conformance',
+  uses: ['softmax', 'softmaxBackward'],
+  partial: true,
   statement: 'softmax and softmaxBackward equal the reference: y within u·y·(8 + 3|x - max| + 3C), whatever the logits\' magnitude',
   arbitrary: rowsCase,
   async check(backend, c: RowsCase) {
@@ -87,6 +93,8 @@ export const softmaxEqualsReference = defineProperty({
 export const logSoftmaxEqualsReference = defineProperty({
   id: 'log-softmax-equals-reference',
   kind: 'conformance',
+  uses: ['logSoftmax', 'logSoftmaxBackward'],
+  partial: true,
   statement: 'logSoftmax and logSoftmaxBackward equal the reference: y within u·(|x - max| + |y| + 3·log Σ + 3C + 10), the shifted value, not |x|',
   arbitrary: rowsCase,
   async check(backend, c: RowsCase) {
@@ -114,6 +122,8 @@ export function rowsLabels(c: RowsCase, logits: ref.Tensor): number[] {
 export const crossEntropyEqualsReference = defineProperty({
   id: 'cross-entropy-equals-reference',
   kind: 'conformance',
+  uses: ['crossEntropy', 'crossEntropyBackward', 'accuracy'],
+  partial: true,
   statement: 'crossEntropy (mean over the batch), its gradient and accuracy (ties to the first maximum) equal the reference, for logits of any magnitude',
   arbitrary: rowsCase,
   async check(backend, c: RowsCase) {

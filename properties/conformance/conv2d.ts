@@ -51,6 +51,7 @@ export function conv2dInputs(c: ValuedConv2dCase): { x: ref.Tensor; w: ref.Tenso
 export const conv2dForwardEqualsReference = defineProperty({
   id: 'conv2d-forward-equals-reference',
   kind: 'conformance',
+  uses: ['conv2d'],
   statement: 'conv2d(x, w, b) equals the float64 reference within (n+2)·2^-24·Σ|x·w| per output, n = Cin/groups·kh·kw + 1',
   arbitrary: conformanceConv2dCases,
   async check(backend, c: ValuedConv2dCase) {
@@ -62,6 +63,7 @@ export const conv2dForwardEqualsReference = defineProperty({
 export const conv2dBackwardEqualsReference = defineProperty({
   id: 'conv2d-backward-equals-reference',
   kind: 'conformance',
+  uses: ['conv2dBackward'],
   statement: 'conv2dBackward gives dx, dw, db equal to the reference within the error model of each one\'s sum',
   arbitrary: conformanceConv2dCases,
   async check(backend, c: ValuedConv2dCase) {

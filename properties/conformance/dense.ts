@@ -34,6 +34,8 @@ const UNIFORM: ValueRegime = { values: 'uniform', specials: false };
 export const linearEqualsReference = defineProperty({
   id: 'linear-equals-reference',
   kind: 'conformance',
+  uses: ['matmul', 'linear', 'linearBackward'],
+  partial: true,
   statement: 'matmul, linear and linearBackward (dx, dw, db) equal the reference within (n+2)·2^-24·Σ|a·b|',
   arbitrary: denseCase,
   async check(backend, c: DenseCase) {
@@ -52,6 +54,8 @@ export const linearEqualsReference = defineProperty({
 export const flattenEqualsReference = defineProperty({
   id: 'flatten-equals-reference',
   kind: 'conformance',
+  uses: ['flatten', 'flattenBackward'],
+  partial: true,
   statement: 'flatten and flattenBackward move values without changing them: [N, ...] <-> [N, rest]',
   arbitrary: fc.record({ shape: fc.array(int(1, 5), { minLength: 2, maxLength: 4 }), seed: fc.integer() }),
   async check(backend, c: { shape: number[]; seed: number }) {
@@ -65,6 +69,7 @@ export const flattenEqualsReference = defineProperty({
 export const sgdEqualsReference = defineProperty({
   id: 'sgd-equals-reference',
   kind: 'conformance',
+  uses: ['sgd'],
   statement: 'sgd updates every parameter in place, p - lr·g, within two roundings',
   arbitrary: fc.record({
     sizes: fc.array(int(1, 40), { minLength: 1, maxLength: 3 }),

@@ -23,6 +23,8 @@ const nanPositions = fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 5 }))
 export const nanPropagates = defineProperty({
   id: 'nan-propagates-like-reference',
   kind: 'conformance',
+  uses: ['conv2d', 'maxPool2d', 'maxPool2dBackward', 'avgPool2d'],
+  partial: true,
   statement: 'a NaN or ±Infinity in x gives NaN and ±Infinity exactly where the reference does in conv2d, maxPool2d and avgPool2d (max pool: NaN wins), and max pool routes the gradient to it',
   arbitrary: fc.oneof(
     fc.record({ op: fc.constant('conv' as const), c: conv2dCase(), nans: nanPositions }),

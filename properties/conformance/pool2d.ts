@@ -31,6 +31,8 @@ export const conformanceMaxPoolCases: fc.Arbitrary<MaxCase> = fc
 export const maxPool2dEqualsReference = defineProperty({
   id: 'maxpool2d-equals-reference',
   kind: 'conformance',
+  uses: ['maxPool2d', 'maxPool2dBackward'],
+  partial: true,
   statement: 'maxPool2d selects exactly the reference\'s values; its dx adds the same gradients to the same first maxima (row-major, ties included)',
   arbitrary: conformanceMaxPoolCases,
   async check(backend, c: MaxCase) {
@@ -45,6 +47,8 @@ export const maxPool2dEqualsReference = defineProperty({
 export const avgPool2dEqualsReference = defineProperty({
   id: 'avgpool2d-equals-reference',
   kind: 'conformance',
+  uses: ['avgPool2d', 'avgPool2dBackward'],
+  partial: true,
   statement: 'avgPool2d and its dx equal the reference within the error model (PyTorch\'s divisor, ceilMode, countIncludePad)',
   arbitrary: fc.tuple(conformancePoolCases('avg'), fc.constantFrom('uniform' as const, 'cancelling' as const)).map(([c, values]) => ({ ...(c as AvgCase), values })),
   async check(backend, c: AvgCase) {

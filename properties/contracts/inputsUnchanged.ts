@@ -3,6 +3,8 @@ import fc from 'fast-check';
 import type { Backend } from '../../kernels/backend';
 import type * as ref from '../../reference/index';
 import { assertSameBits } from '../compare';
+import { OPERATION_NAMES } from '../../kernels/backend';
+import { ifImplemented } from '../judges';
 import { defineProperty } from '../property';
 import { float32Tensor, withSpecials } from '../tensors';
 
@@ -61,6 +63,8 @@ function calls(c: InputsCase, t: (shape: number[]) => ref.Tensor): [string, ref.
 export const inputsUnchanged = defineProperty({
   id: 'contract-inputs-unchanged',
   kind: 'contract',
+  uses: OPERATION_NAMES,
+  partial: true,
   statement: 'no operation writes into its inputs (sgd writes only its parameters): every input keeps its bits, NaN and negatives included',
   arbitrary: fc.record({
     batch: fc.integer({ min: 1, max: 3 }), channels: fc.integer({ min: 1, max: 3 }), size: fc.integer({ min: 2, max: 6 }),
@@ -73,7 +77,7 @@ export const inputsUnchanged = defineProperty({
     const t = (shape: number[]) => withSpecials(float32Tensor(shape, c.seed + k++, 'moderate'), c.seed + k++, 8, [NaN, 0, -0]);
     for (const [name, inputs, call] of calls(c, t)) {
       const before = inputs.map((input) => ({ shape: input.shape, data: Float32Array.from(input.data) }));
-      await call(backend);
+      if ((await ifImplemented(async () => (await call(backend), true))) === undefined) continue; // a partial backend's missing operation
       inputs.forEach((input, i) => assertSameBits(`${name}: input ${i}`, input, before[i]));
     }
   },

@@ -29,6 +29,7 @@ const outputChannel = (w: ref.Tensor, o: number) => imageOf(w, o);
 export const conv1x1EqualsMatmul = defineProperty({
   id: 'law-conv1x1-equals-matmul',
   kind: 'law',
+  uses: ['conv2d', 'matmul'],
   statement: '1x1 convolution is a matrix product over channels: conv2d(x, w)[n] = w[Cout, Cin] · x[n][Cin, H*W]',
   arbitrary: fc.record({ batch: int(1, 2), cin: int(1, 5), cout: int(1, 5), h: int(1, 6), w: int(1, 6), seed: fc.integer() }),
   async check(backend, c) {
@@ -45,6 +46,7 @@ export const conv1x1EqualsMatmul = defineProperty({
 export const convolutionIsFlippedCrossCorrelation = defineProperty({
   id: 'law-convolution-is-flipped-cross-correlation',
   kind: 'law',
+  uses: ['conv2d'],
   statement: 'strict convolution equals cross-correlation with the kernel flipped both ways: convolve2d(X, K) = conv2d(X, flip(K))',
   arbitrary: fc.record({ kh: int(1, 4), kw: int(1, 4), extraH: int(0, 5), extraW: int(0, 5), seed: fc.integer() }),
   async check(backend, c) {
@@ -59,6 +61,7 @@ export const convolutionIsFlippedCrossCorrelation = defineProperty({
 export const multiInputIsSumOverChannels = defineProperty({
   id: 'law-multi-input-is-sum-over-channels',
   kind: 'law',
+  uses: ['conv2d'],
   statement: 'multi-input convolution is the sum over input channels of single-channel convolutions',
   arbitrary: ungrouped,
   async check(backend, c: Conv2dCase) {
@@ -76,6 +79,7 @@ export const multiInputIsSumOverChannels = defineProperty({
 export const multiOutputIsStack = defineProperty({
   id: 'law-multi-output-is-stack',
   kind: 'law',
+  uses: ['conv2d'],
   statement: 'multi-output convolution stacks the single-output convolutions of each output channel (bias included)',
   arbitrary: ungrouped,
   async check(backend, c: Conv2dCase) {
@@ -92,6 +96,7 @@ export const multiOutputIsStack = defineProperty({
 export const im2colMatmulEqualsDirect = defineProperty({
   id: 'law-im2col-matmul-equals-direct',
   kind: 'law',
+  uses: ['conv2d', 'matmul'],
   statement: 'cross-correlation as an im2col matrix product equals the direct loop: conv2d(x, w)[n] = w[Cout, Cin*kh*kw] · im2col(x)[n]',
   arbitrary: ungrouped,
   async check(backend, c: Conv2dCase) {
@@ -110,6 +115,7 @@ export const im2colMatmulEqualsDirect = defineProperty({
 export const transposeCommutes = defineProperty({
   id: 'law-transpose-commutes',
   kind: 'law',
+  uses: ['conv2d'],
   statement: 'corr2d(Xᵀ, Kᵀ) = corr2d(X, K)ᵀ, with stride, padding and dilation swapped between the axes',
   arbitrary: conv2dCase(),
   async check(backend, c: Conv2dCase) {
@@ -123,6 +129,7 @@ export const transposeCommutes = defineProperty({
 export const linearInInputAndKernel = defineProperty({
   id: 'law-linear-in-input-and-kernel',
   kind: 'law',
+  uses: ['conv2d'],
   statement: 'conv2d is linear in x and in w: conv(a·x1 + b·x2, w) = a·conv(x1, w) + b·conv(x2, w), and likewise in w',
   arbitrary: fc.record({ c: conv2dCase(), a: int(-3, 3), b: int(-3, 3) }),
   async check(backend, { c, a, b }: { c: Conv2dCase; a: number; b: number }) {
@@ -138,6 +145,7 @@ export const linearInInputAndKernel = defineProperty({
 export const translationEquivariance = defineProperty({
   id: 'law-translation-equivariance',
   kind: 'law',
+  uses: ['conv2d'],
   statement: 'away from borders convolution commutes with shifts: dropping s·a rows and s·b columns of x drops a rows and b columns of the output',
   arbitrary: fc.record({ c: conv2dCase({ maxPadding: 0, maxExtraSize: 8 }), a: int(0, 3), b: int(0, 3) }),
   async check(backend, { c, a, b }: { c: Conv2dCase; a: number; b: number }) {
@@ -157,6 +165,7 @@ export const translationEquivariance = defineProperty({
 export const impulseReproducesFlippedKernel = defineProperty({
   id: 'law-impulse-reproduces-flipped-kernel',
   kind: 'law',
+  uses: ['conv2d'],
   statement: 'a one-hot (impulse) input of size (2kh-1)x(2kw-1) centred at (kh-1, kw-1) reproduces the kernel flipped both ways',
   arbitrary: fc.record({ kh: int(1, 5), kw: int(1, 5), cout: int(1, 3), seed: fc.integer() }),
   async check(backend, c) {
@@ -178,6 +187,7 @@ export function finiteDifferenceKernel(order: number): number[] {
 export const finiteDifferencesAnnihilatePolynomials = defineProperty({
   id: 'law-finite-differences-annihilate-polynomials',
   kind: 'law',
+  uses: ['conv2d'],
   statement: 'a finite-difference kernel of order d (size d+1) maps every polynomial of degree < d to zero, and degree d to the constant (-1)^d·d!·a_d',
   arbitrary: fc.record({
     order: int(1, 4),

@@ -16,6 +16,8 @@ function pool(backend: Backend, c: Pool2dCase, x: ref.Tensor): Promise<ref.Tenso
 export const poolingActsPerChannel = defineProperty({
   id: 'law-pooling-acts-per-channel',
   kind: 'law',
+  uses: ['maxPool2d', 'avgPool2d'],
+  partial: true,
   statement: 'pooling acts per channel: pooling a channel-concatenation equals concatenating the pools',
   arbitrary: fc.record({ c: pool2dCase({ maxChannels: 4 }), split: fc.integer({ min: 1, max: 3 }) }),
   async check(backend, { c, split }: { c: Pool2dCase; split: number }) {
@@ -35,6 +37,7 @@ export const poolingActsPerChannel = defineProperty({
 export const maxPoolDominatesAvgPool = defineProperty({
   id: 'law-max-pool-dominates-avg-pool',
   kind: 'law',
+  uses: ['maxPool2d', 'avgPool2d'],
   statement: 'max pool >= avg pool, window by window, when padding is not counted in the average',
   arbitrary: pool2dCase({ kinds: ['avg'], maxDilation: 1 }),
   async check(backend, c: Pool2dCase) {
@@ -57,6 +60,8 @@ export const maxPoolDominatesAvgPool = defineProperty({
 export const poolTransposeCommutes = defineProperty({
   id: 'law-pool-transpose-commutes',
   kind: 'law',
+  uses: ['maxPool2d', 'avgPool2d'],
+  partial: true,
   statement: 'pool(xᵀ) = pool(x)ᵀ with the window, stride, padding and dilation swapped between the axes',
   arbitrary: pool2dCase(),
   async check(backend, c: Pool2dCase) {

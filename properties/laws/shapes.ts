@@ -23,6 +23,8 @@ const pair = (v: ref.IntPair | undefined, fallback: number) => (v === undefined 
 export const outputShapeFormula = defineProperty({
   id: 'law-output-shape-formula',
   kind: 'law',
+  uses: ['conv2d', 'maxPool2d', 'avgPool2d'],
+  partial: true,
   statement: 'the output-shape formula predicts every conv2d and pooling output shape; without dilation it is the chapter\'s floor((n - k + p + s) / s)',
   arbitrary: fc.oneof(conv2dCase().map((c) => ({ op: 'conv' as const, c })), pool2dCase().map((c) => ({ op: 'pool' as const, c }))),
   async check(backend, { op, c }: { op: 'conv'; c: Conv2dCase } | { op: 'pool'; c: Pool2dCase }) {

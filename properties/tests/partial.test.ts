@@ -1,0 +1,109 @@
+// The suite judges partial backends (a port in progress): operations it lacks are reported as not
+// implemented, never failed and never drawn from; properties over several operations run on those
+// present; known differences are expected, and a stale one fails; a port's own error class passes the
+// 'port' error contract by name or code.
+import { describe, expect, it } from 'vitest';
+import { OperatorInputError } from '../../reference/index';
+import * as ref from '../../reference/index';
+import type { PartialBackend } from '../../kernels/backend';
+import { createMutantBackend } from '../mutants';
+import { DEFAULT_SEED, runPropertySuite, type PropertyResult } from '../suite';
+
+const options = { seed: DEFAULT_SEED, numRuns: 10 };
+const f32 = (t: ref.Tensor): ref.Tensor => ({ shape: t.shape, data: Float32Array.from(t.data) });
+
+/** A port that implements conv2d forward only, as a class (its method lives on the prototype). */
+class ConvOnly {
+  readonly name = 'conv-only';
+  constructor(private readonly padShift = 0) {}
+  async conv2d(x: ref.Tensor, w: ref.Tensor, b: ref.Tensor | null, o: ref.Conv2dOptions = {}): Promise<ref.Tensor> {
+    if (this.padShift === 0) return f32(ref.conv2d(x, w, b, o));
+    // Off-by-one padding: one more row of zeros on top than asked for.
+    const p = ref.resolvePadding('conv2d', o.padding ?? 0);
+    const y = ref.conv2d(x, w, b, { ...o, padding: { ...p, top: p.top + this.padShift, bottom: Math.max(0, p.bottom - this.padShift) } });
+    return f32(y);
+  }
+}
+
+const statusOf = (results: PropertyResult[]) => Object.fromEntries(results.map((r) => [r.id, r.status]));
+
+describe('partial backends', () => {
+  it('a conv2d-only port passes conv2d and its laws; every property needing another operation is not implemented, none failed', async () => {
+    const results = await runPropertySuite(new ConvOnly() as PartialBackend, options);
+    const status = statusOf(results);
+    expect(results.filter((r) => !r.passed).map((r) => `${r.id}: ${r.error}`)).toEqual([]);
+    expect(status['conv2d-forward-equals-reference']).toBe('passed');
+    expect(status['law-transpose-commutes']).toBe('passed');
+    expect(status['contract-deterministic']).toBe('passed'); // on the operation present
+    expect(status['conv2d-backward-equals-reference']).toBe('not implemented');
+    expect(status['law-conv1x1-equals-matmul']).toBe('not implemented'); // needs matmul too
+    expect(results.find((r) => r.id === 'sigmoid-equals-reference')?.missing).toEqual(['sigmoid', 'sigmoidBackward']);
+    for (const r of results.filter((p) => p.status === 'not implemented')) expect(r.numRuns).toBe(0); // never drawn from
+  });
+
+  it('the same port with an off-by-one padding fails conv2d forward, with a counterexample', async () => {
+    const [result] = await runPropertySuite(new ConvOnly(1) as PartialBackend, { ...options, only: ['conv2d-forward-equals-reference'] });
+    expect(result.status).toBe('failed');
+    expect(result.counterexample).toBeDefined();
+  });
+
+  it('a backend declining every case reports declined, with counts, not a failure', async () => {
+    const declining: PartialBackend = {
+      name: 'declines-all',
+      conv2d: async () => {
+        throw Object.assign(new Error('no convolutions here'), { name: 'UnsupportedOptionError' });
+      },
+    };
+    const [result] = await runPropertySuite(declining, { ...options, only: ['conv2d-forward-equals-reference'] });
+    expect(result.status).toBe('declined');
+    expect(result.passed).toBe(true);
+    expect(result.unsupported).toBeGreaterThan(0);
+  });
+});
+
+describe('expected differences', () => {
+  it('a listed property that fails is an expected difference; a listed property that passes is an unexpected pass', async () => {
+    const results = await runPropertySuite(createMutantBackend('flipped-kernel'), {
+      ...options,
+      only: ['conv2d-forward-equals-reference', 'sgd-equals-reference'],
+      expectedDifferences: [
+        { property: 'conv2d-forward-equals-reference', reason: 'this port convolves', link: 'https://example.org/issue/1' },
+        { property: 'sgd-equals-reference', reason: 'a stale entry' },
+      ],
+    });
+    const byId = Object.fromEntries(results.map((r) => [r.id, r]));
+    expect(byId['conv2d-forward-equals-reference'].status).toBe('expected difference');
+    expect(byId['conv2d-forward-equals-reference'].passed).toBe(true);
+    expect(byId['sgd-equals-reference'].status).toBe('unexpected pass');
+    expect(byId['sgd-equals-reference'].passed).toBe(false);
+    expect(byId['sgd-equals-reference'].error).toMatch(/expected to differ \(a stale entry\), but every case passed: remove the entry/);
+  });
+});
+
+describe('the error contract for ports', () => {
+  /** A port's own error class: the same name as ours but not our class, and a message of its own words. */
+  class PortError extends Error {
+    readonly code = 'ERR_OPERATOR_INPUT';
+  }
+  const reworded = (op: string): PartialBackend => ({
+    name: 'own-errors',
+    async conv2d(x, w, b, o) {
+      try {
+        return f32(ref.conv2d(x, w, b, o));
+      } catch (error) {
+        if (error instanceof OperatorInputError) throw new PortError(`${op}: bad call (${error.message.length} characters of detail elided)`);
+        throw error;
+      }
+    },
+  });
+
+  it('strict: a reworded message fails; port: an error recognised by its code, naming the operation first, passes', async () => {
+    const only = ['contract-rejects-bad-input-like-reference'];
+    const [strict] = await runPropertySuite(reworded('conv2d'), { ...options, only });
+    expect(strict.status).toBe('failed');
+    const [port] = await runPropertySuite(reworded('conv2d'), { ...options, only, errorContract: 'port' });
+    expect(port.status).toBe('passed');
+    const [unnamed] = await runPropertySuite(reworded('convolution'), { ...options, only, errorContract: 'port' });
+    expect(unnamed.error).toMatch(/the message must start with 'conv2d:'/);
+  });
+});

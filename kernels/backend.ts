@@ -69,6 +69,12 @@ export interface Backend {
   /** Residency, where the backend has it (wasm-simd: wasm memory; gpu.js GL modes: textures; webgpu: buffers). */
   readonly device?: DeviceMemory;
 
+  /**
+   * The backend is the reference itself (float64 JS numbers): comparing it with the reference says
+   * nothing, so the suite runs only its laws and contracts, and the bench does not check it. Default false.
+   */
+  readonly oracle?: boolean;
+
   /** Releases compiled kernels and contexts. */
   dispose(): void;
 }

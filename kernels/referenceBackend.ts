@@ -5,6 +5,7 @@ import type { Backend } from './backend';
 export function createReferenceBackend(): Backend {
   return {
     name: 'reference',
+    oracle: true,
     conv2d: async (x, w, b, o) => ref.conv2d(x, w, b, o),
     conv2dBackward: async (dy, x, w, o) => ref.conv2dBackward(dy, x, w, o),
     maxPool2d: async (x, o) => ref.maxPool2d(x, o),

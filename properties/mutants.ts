@@ -125,6 +125,7 @@ export function createFloat32Reference(name = 'reference-float32'): Backend {
   return {
     ...r,
     name,
+    oracle: false, // float32 results: a backend to judge, not the reference
     conv2d: async (x, w, b, o = {}) => f32(ref.conv2d(x, w, b, o)),
     conv2dBackward: async (dy, x, w, o) => grads(ref.conv2dBackward(dy, x, w, o)),
     maxPool2d: async (x, o) => f32(ref.maxPool2d(x, o)),

@@ -18,7 +18,7 @@ export interface SuiteOptions {
   readonly numRuns?: number;
   /** Run only these property ids. Default all. */
   readonly only?: readonly string[];
-  /** Run only these kinds. Default all; 'conformance' is never run on a backend named 'reference'. */
+  /** Run only these kinds. Default all; 'conformance' is never run on an `oracle` backend (the reference itself). */
   readonly kinds?: readonly PropertyKind[];
   /** fast-check replay path (with `only` naming one property and the failing seed). */
   readonly path?: string;
@@ -83,12 +83,12 @@ export interface PropertyResult {
 }
 
 /** The properties `options` selects for `backend`. */
-export function selectProperties(backend: Pick<PartialBackend, 'name'>, options: SuiteOptions = {}): BackendProperty<unknown>[] {
+export function selectProperties(backend: Pick<PartialBackend, 'name' | 'oracle'>, options: SuiteOptions = {}): BackendProperty<unknown>[] {
   return ALL_PROPERTIES.filter(
     (p) =>
       (options.only === undefined || options.only.includes(p.id)) &&
       (options.kinds === undefined || options.kinds.includes(p.kind)) &&
-      !(p.kind === 'conformance' && backend.name === 'reference'),
+      !(p.kind === 'conformance' && backend.oracle === true),
   );
 }
 

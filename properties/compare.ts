@@ -72,6 +72,13 @@ function isTensorLike(t: unknown): t is Tensor {
 /** Laws compare a backend with itself and also run on the float64 reference: any data type. */
 export const ANY_DTYPE: CompareOptions = { dtype: 'any' };
 
+/**
+ * `|actual - expected| <= bound` for finite values only: an infinity must be met exactly, whatever
+ * the bound (a bound is infinite where its sum is), and an infinite result never passes for a finite one.
+ */
+const withinBound = (actual: number, expected: number, bound: number) =>
+  Number.isFinite(expected) && Number.isFinite(actual) && Math.abs(actual - expected) <= bound;
+
 const structural = (kind: MismatchKind, message: string): Comparison => ({ ok: false, kind, ratio: Infinity, index: -1, mismatches: -1, message });
 
 /**
@@ -101,15 +108,14 @@ export function compareTensors(name: string, actual: unknown, expected: Tensor, 
     if (a === e || (Number.isNaN(a) && Number.isNaN(e))) continue; // equal infinities and ±0 included
     const b = limit(i);
     const alternative = orExpected?.data[i];
-    if (alternative !== undefined && (a === alternative || Number.isNaN(a) && Number.isNaN(alternative) || Math.abs(a - alternative) <= b)) continue;
+    if (alternative !== undefined && (a === alternative || (Number.isNaN(a) && Number.isNaN(alternative)) || withinBound(a, alternative, b))) continue;
     if (Number.isNaN(a) !== Number.isNaN(e)) {
       mismatches++;
       if (nanIndex < 0) nanIndex = i;
       continue;
     }
     const error = Math.abs(a - e);
-    // An infinity must be met exactly, whatever the bound (a bound is infinite where its sum is).
-    const within = Number.isFinite(e) && error <= b;
+    const within = withinBound(a, e, b);
     const r = within ? error / b : Number.isFinite(e) && b > 0 ? error / b : Infinity;
     if (!within) mismatches++;
     if (r > ratio || index < 0) {
@@ -125,9 +131,10 @@ export function compareTensors(name: string, actual: unknown, expected: Tensor, 
       message: `${name}: NaN placement: ${at(nanIndex)} is ${actual.data[nanIndex]}, expected ${expected.data[nanIndex]} (${of})`,
     };
   }
-  if (mismatches === 0) return { ok: true, ratio, index, mismatches, message: '' };
+  if (mismatches === 0) return { ok: true, ratio: Number.isNaN(ratio) ? 0 : ratio, index, mismatches, message: '' };
   const b = limit(index);
-  const within = b > 0 ? `within ${b.toPrecision(3)} (${ratio === Infinity ? 'a wrong infinity' : `${ratio.toPrecision(3)}x the bound`})` : 'exactly';
+  const within = Number.isNaN(b) ? 'within a NaN bound (the error model could not be computed here)'
+    : b > 0 ? `within ${b.toPrecision(3)} (${ratio === Infinity ? 'a wrong infinity' : `${ratio.toPrecision(3)}x the bound`})` : 'exactly';
   return {
     ok: false, kind: 'value', ratio, index, mismatches,
     message: `${name}: value: ${at(index)} is ${actual.data[index]}, expected ${expected.data[index]} ${within} (${of})`,
@@ -163,11 +170,6 @@ export function assertEqual(name: string, actual: unknown, expected: Tensor, opt
   assertComparison(compareTensors(name, actual, expected, 0, options));
 }
 
-/** A scalar within its bound. */
-export function assertScalarClose(name: string, actual: unknown, expected: number, bound: number, orExpected?: number): void {
-  assertComparison(compareScalars(name, actual, expected, bound, orExpected));
-}
-
 /** Just the shape (laws whose values are checked another way). */
 export function assertShape(name: string, actual: Tensor, expected: readonly number[]): void {
   assertThat(
@@ -176,12 +178,17 @@ export function assertShape(name: string, actual: Tensor, expected: readonly num
   );
 }
 
-/** Identical bits, element by element (determinism): -0 differs from 0, NaN payloads are not compared. */
-export function assertSameBits(name: string, actual: Tensor, expected: Tensor): void {
+const signed = (v: number) => (Object.is(v, -0) ? '-0' : String(v));
+
+/**
+ * Identical bits, element by element: -0 differs from 0, NaN payloads are not compared. `was` and
+ * `now` say what the two are (default: the first call and the second, as determinism compares them).
+ */
+export function assertSameBits(name: string, actual: Tensor, expected: Tensor, was = 'on the first call', now = 'on the second'): void {
   assertClose(name, actual, expected, 0, { dtype: 'any' });
   for (let i = 0; i < expected.data.length; i++) {
     const a = actual.data[i];
     const b = expected.data[i];
-    assertThat(Object.is(a, b), `${name}: element ${i} was ${b} on the first call and ${a} on the second`);
+    assertThat(Object.is(a, b), `${name}: element ${i} was ${signed(b)} ${was} and ${signed(a)} ${now}`);
   }
 }

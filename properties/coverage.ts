@@ -30,6 +30,7 @@ export function conv2dLabels(c: Conv2dCase & { values?: string }): string[] {
   if (g.inChannelsPerGroup * g.kernelH * g.kernelW > 1000) labels.push('forward sum > 1000 terms');
   if (g.batch * g.outH * g.outW > 1000) labels.push('weight-gradient sum > 1000 terms');
   if (g.batch >= 16) labels.push('batch >= 16 (split into chunks)');
+  if (g.kernelH === 1 && g.kernelW === 1) labels.push('1x1 kernel');
   for (const key of ['stride', 'padding', 'dilation', 'groups'] as const) if (!(key in c.options)) labels.push(`${key} omitted (default)`);
   return labels;
 }
@@ -42,12 +43,15 @@ export function pool2dLabels(c: Pool2dCase & { values?: string }): string[] {
   if (c.options.stride === undefined) labels.push('stride defaults to the window');
   if (g.strideH < g.kernelH || g.strideW < g.kernelW) labels.push('overlapping windows');
   if (g.ceilMode) labels.push('ceilMode');
-  const pastBottom = g.ceilMode && (g.outH - 1) * g.strideH + g.kernelH > g.inH + g.padTop + g.padBottom;
-  const pastRight = g.ceilMode && (g.outW - 1) * g.strideW + g.kernelW > g.inW + g.padLeft + g.padRight;
+  // The last window's far edge, dilation included, past the input and its trailing padding.
+  const pastBottom = g.ceilMode && (g.outH - 1) * g.strideH + g.dilationH * (g.kernelH - 1) + 1 > g.inH + g.padTop + g.padBottom;
+  const pastRight = g.ceilMode && (g.outW - 1) * g.strideW + g.dilationW * (g.kernelW - 1) + 1 > g.inW + g.padLeft + g.padRight;
   if (pastBottom) labels.push('ceilMode window past the padding at the bottom');
   if (pastRight) labels.push('ceilMode window past the padding at the right');
   if (pastBottom && pastRight) labels.push('ceilMode window past the padding at both edges');
-  if (c.kind === 'avg' && (pastBottom || pastRight)) labels.push(`avg: ceilMode overhang, padding ${c.options.countIncludePad === false ? 'not counted' : 'counted'}`);
+  const counted = c.kind === 'avg' && c.options.countIncludePad === false ? 'not counted' : 'counted';
+  if (c.kind === 'avg' && pastBottom) labels.push(`avg: ceilMode overhang at the bottom, padding ${counted}`);
+  if (c.kind === 'avg' && pastRight) labels.push(`avg: ceilMode overhang at the right, padding ${counted}`);
   if (c.kind === 'max') labels.push(`max: values ${c.values ?? 'distinct'}`);
   for (const key of ['stride', 'padding', 'ceilMode', c.kind === 'max' ? 'dilation' : 'countIncludePad'] as const) {
     if (!(key in c.options) || (c.options as unknown as Record<string, unknown>)[key] === undefined) labels.push(`${key} omitted (default)`);
@@ -60,7 +64,7 @@ export function pool2dLabels(c: Pool2dCase & { values?: string }): string[] {
 }
 
 /** The labels an activation-family case counts under: the value regimes of x and dy. */
-export function rowsLabels(c: { columns: number; x?: { values: string; specials: boolean }; dy?: { values: string; specials: boolean } }): string[] {
+export function rowsCaseLabels(c: { columns: number; x?: { values: string; specials: boolean }; dy?: { values: string; specials: boolean } }): string[] {
   const labels = [`x ${c.x?.values ?? 'moderate'}`, `dy ${c.dy?.values ?? 'uniform'}`];
   if (c.x?.specials) labels.push('x with NaN, ±Infinity, ±0');
   if (c.dy?.specials) labels.push('dy with NaN, ±0');

@@ -12,8 +12,8 @@ import { compareScalars, compareTensors, PropertyViolation, type Comparison } fr
 import { abs } from './tensorOps';
 import { flushSubnormals } from './tensors';
 import {
-  crossEntropyBackwardTolerance, crossEntropyTolerance, logSoftmaxBackwardTolerance, logSoftmaxTolerance, sigmoidTolerance,
-  SMALLEST_NORMAL, softmaxTolerance, sumOfProductsTolerance, UNIT_ROUNDOFF,
+  crossEntropyBackwardTolerance, crossEntropyTolerance, logSoftmaxBackwardTolerance, logSoftmaxTolerance, productTolerance, sgdTolerance,
+  sigmoidTolerance, SMALLEST_NORMAL, softmaxBackwardTolerance, softmaxTolerance, sumOfProductsTolerance,
 } from './tolerance';
 
 type T = ref.Tensor;
@@ -56,20 +56,6 @@ const hasSubnormal = (t: T) => t.data.some((v) => v !== 0 && Math.abs(v) < SMALL
  */
 function flushed(expected: T, f: (...inputs: T[]) => T, ...inputs: T[]): { orExpected?: T } {
   return [expected, ...inputs].some(hasSubnormal) ? { orExpected: flushSubnormals(f(...inputs.map(flushSubnormals))) } : {};
-}
-
-/** dy·y·(1-y) and the like: three roundings of a product, and results under 2^-126 may flush. */
-const productTolerance = (absolute: T, terms: number) => sumOfProductsTolerance(absolute.data, terms).map((b) => b + SMALLEST_NORMAL);
-
-/** Row-wise `[N, C]`: |y_i| (|dy_i| + Σ_j |dy_j| y_j), the absolute sum softmax's backward rounds with. */
-function softmaxBackwardScale(dy: T, y: T): Float64Array {
-  const classes = y.shape[1];
-  return Float64Array.from(y.data, (yi, i) => {
-    const row = Math.floor(i / classes) * classes;
-    let dot = 0;
-    for (let j = 0; j < classes; j++) dot += Math.abs(dy.data[row + j]) * Math.abs(y.data[row + j]);
-    return Math.abs(yi) * (Math.abs(dy.data[i]) + dot);
-  });
 }
 
 export const EXPECTATIONS: Record<OperationName, Expect> = {
@@ -141,7 +127,7 @@ export const EXPECTATIONS: Record<OperationName, Expect> = {
   sigmoidBackward([dy, y], label = '') {
     const f = (d: T, out: T) => ref.sigmoidBackward(d, out).dx;
     const want = f(dy as T, y as T);
-    const bound = productTolerance(f(abs(dy as T), abs(y as T)), 3);
+    const bound = productTolerance(f(abs(dy as T), abs(y as T)).data, 3);
     return [{ name: `${label}sigmoidBackward dx`, part: 'dx', expected: want, bound, ...flushed(want, f, dy as T, y as T) }];
   },
   relu([x], label = '') {
@@ -160,7 +146,7 @@ export const EXPECTATIONS: Record<OperationName, Expect> = {
   softmaxBackward([dy, y], label = '') {
     const f = (d: T, out: T) => ref.softmaxBackward(d, out).dx;
     const want = f(dy as T, y as T);
-    const bound = sumOfProductsTolerance(softmaxBackwardScale(dy as T, y as T), (y as T).shape[1] + 2).map((b) => b + SMALLEST_NORMAL);
+    const bound = softmaxBackwardTolerance((dy as T).data, (y as T).data, (y as T).shape[1]);
     return [{ name: `${label}softmaxBackward dx`, part: 'dx', expected: want, bound, ...flushed(want, f, dy as T, y as T) }];
   },
   logSoftmax([x], label = '') {
@@ -198,8 +184,7 @@ export const EXPECTATIONS: Record<OperationName, Expect> = {
     return params.map((p, i) => {
       const step = Float64Array.from((grads as T[])[i].data, (g) => (lr as number) * g);
       const expected = ref.fromFlat(p.shape, Float64Array.from(p.data, (v, j) => v - step[j]));
-      // lr·g rounds once, the subtraction once, the float32 store once.
-      const bound = Float64Array.from(expected.data, (v, j) => 3 * UNIT_ROUNDOFF * (Math.abs(v) + Math.abs(step[j])));
+      const bound = sgdTolerance(expected.data, step);
       return { name: params.length === 1 ? `${label}sgd` : `${label}sgd parameter ${i}`, part: i, expected, bound };
     });
   },
@@ -213,14 +198,42 @@ export function assertJudged(comparisons: readonly Comparison[]): void {
 
 /**
  * Calls `op` on the backend with `args` and judges its result: the conformance check of one call.
- * An operation a partial backend does not implement is skipped (undefined): the property judges the rest.
+ * The expectations come from a copy of the arguments taken before the call, and the arguments must
+ * be unchanged after it (tensors, options, labels), so a kernel that writes into its inputs is caught
+ * here rather than judged on what it wrote. An operation a partial backend does not implement is
+ * skipped (undefined): the property judges the rest.
  */
 export async function expectConforms(backend: Backend, op: OperationName, args: readonly unknown[]): Promise<unknown> {
+  const before = structuredClone(args);
+  const expectations = EXPECTATIONS[op](before);
   const method = backend[op] as (...a: unknown[]) => Promise<unknown>;
   const result = await ifImplemented(() => method.apply(backend, [...args]));
   if (result === undefined) return undefined;
-  assertJudged(judge(EXPECTATIONS[op](args), result));
+  assertUnchanged(op, args, before);
+  assertJudged(judge(expectations, result));
   return result;
+}
+
+/** Every argument as it was (bits for tensor data, and options, labels and shapes member by member). */
+export function assertUnchanged(op: string, args: readonly unknown[], before: readonly unknown[]): void {
+  const same = (a: unknown, b: unknown): boolean => {
+    if (ArrayBuffer.isView(a) && ArrayBuffer.isView(b)) {
+      const x = a as unknown as ArrayLike<number>;
+      const y = b as unknown as ArrayLike<number>;
+      if (x.length !== y.length) return false;
+      for (let i = 0; i < x.length; i++) if (!Object.is(x[i], y[i]) && !(Number.isNaN(x[i]) && Number.isNaN(y[i]))) return false;
+      return true;
+    }
+    if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => same(v, b[i]));
+    if (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null) {
+      const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+      return [...keys].every((k) => same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+    }
+    return Object.is(a, b);
+  };
+  args.forEach((arg, i) => {
+    if (!same(arg, before[i])) throw new PropertyViolation(`${op}: wrote into its argument ${i} (${JSON.stringify(before[i], (_, v) => (ArrayBuffer.isView(v) ? `<${(v as unknown as ArrayLike<number>).length} values>` : v)).slice(0, 120)}): an operation must not change its inputs`);
+  });
 }
 
 /** `call()`, or undefined when it calls an operation the backend does not implement (a partial backend). */

@@ -1,8 +1,8 @@
 /**
  * Deliberately broken backends: the suite must catch every one (properties/tests/mutants.test.ts),
  * and every property must catch at least one, so none of them is a property a broken kernel passes.
- * Each mutant is the float32-rounded reference with one realistic kernel bug in one operation,
- * written as the loop a kernel author would write, with the bug in place.
+ * Each mutant is the float32-rounded reference with one realistic kernel bug (in one operation, or
+ * in a forward and its backward alike), written as the loop a kernel author would write, with the bug in place.
  */
 import * as ref from '../reference/index';
 import type { Backend } from '../kernels/backend';
@@ -240,6 +240,15 @@ export const MUTANTS: readonly Mutant[] = [
   },
   { name: 'wrong-avg-divisor', bug: 'average pooling always divides by the whole window, padding included', caughtBy: ['avgpool2d-equals-reference'], overrides: () => avgWith((o) => ({ ...o, countIncludePad: true })) },
   { name: 'avg-pool-default-excludes-padding', bug: 'average pooling defaults countIncludePad to false (PyTorch: true)', caughtBy: ['avgpool2d-equals-reference'], overrides: () => avgWith((o) => ({ ...o, countIncludePad: o.countIncludePad ?? false })) },
+  {
+    name: 'avg-pool-writes-default-into-options', bug: 'average pooling fills in a missing countIncludePad in the caller\'s options object, and with false', caughtBy: ['avgpool2d-equals-reference', 'contract-inputs-unchanged'],
+    overrides: () => ({
+      avgPool2d: async (x, o) => {
+        (o as { countIncludePad?: boolean }).countIncludePad ??= false;
+        return f32(ref.avgPool2d(x, o));
+      },
+    }),
+  },
   {
     name: 'avg-pool-backward-ignores-count-include-pad', bug: 'average pooling\'s backward divides by the whole window even when padding is not counted', caughtBy: ['avgpool2d-equals-reference'],
     overrides: () => ({ avgPool2dBackward: async (dy, x, o) => grads(ref.avgPool2dBackward(dy, x, { ...o, countIncludePad: true })) }),

@@ -78,6 +78,8 @@ export interface PropertyResult {
   readonly counterexample?: unknown;
   readonly counterexamplePath?: string;
   readonly error?: string;
+  /** For a failure: whether the property's check said so (a PropertyViolation), rather than the backend throwing. */
+  readonly violation?: boolean;
   readonly replay?: string;
   readonly durationMs: number;
 }
@@ -156,6 +158,7 @@ export async function runProperty(backend: PartialBackend, property: BackendProp
     counterexample,
     counterexamplePath: details.counterexamplePath ?? undefined,
     error,
+    violation: (details.errorInstance as { name?: string } | null)?.name === 'PropertyViolation',
     replay: `FC_PROPERTY=${property.id} FC_SEED=${details.seed} FC_PATH=${details.counterexamplePath ?? ''} FC_BACKENDS=${backend.name} npm test -- properties`,
   };
   if (counterexample !== undefined && !expected) options.onCounterexample?.(property.id, counterexample, result);

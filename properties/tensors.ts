@@ -23,8 +23,6 @@ export type ValueKind =
   /** Integers in [-2, 2]: ties everywhere (equal maxima, equal logits) and exact zeros. */
   | 'ties';
 
-/** Every kind, for generators that draw them all. */
-export const VALUE_KINDS: readonly ValueKind[] = ['uniform', 'integer', 'distinct', 'cancelling', 'moderate', 'saturating', 'offset', 'wide', 'tiny', 'ties'];
 
 /** A float64 tensor whose values are a pure function of (shape, seed, kind). */
 export function seededTensor(shape: readonly number[], seed: number, kind: ValueKind = 'uniform'): Tensor {

@@ -45,8 +45,7 @@ function crossEntropyGradKernel(this: K, logits: Float32Array, labels: Float32Ar
   return p / this.constants.batch;
 }
 
-/** 1 where the row's first maximum is at the label, else 0. */
-/** Takes (and ignores) `nan` and `inf` so it shares runPerRow with the loss. */
+/** 1 where the row's first maximum is at the label, else 0; takes (and ignores) `nan` and `inf` so it shares runPerRow with the loss. */
 function correctKernel(this: K, logits: Float32Array, labels: Float32Array, nan: number, inf: number): number {
   const row = this.thread.x * this.constants.classes;
   let best = 0;

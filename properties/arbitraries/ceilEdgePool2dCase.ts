@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { outputSize } from '../../reference/index';
 import type { Pool2dCase } from './pool2dCase';
 
 /** Bounds of the generated cases. */
@@ -16,12 +17,10 @@ export interface CeilEdgePool2dCaseConstraints {
  * padding yet starts inside the input or its leading padding (PyTorch keeps such a window).
  */
 export function overhangingSizes(kernel: number, stride: number, padBegin: number, padEnd: number, maxSize: number): number[] {
+  // Ceil mode gives one output more than floor mode exactly there (the reference's own rule).
   const sizes: number[] = [];
-  for (let n = 1; n <= maxSize; n++) {
-    const reach = n + padBegin + padEnd - kernel;
-    if (reach < 0 || reach % stride === 0) continue;
-    const out = Math.ceil(reach / stride) + 1;
-    if ((out - 1) * stride < n + padBegin) sizes.push(n);
+  for (let n = Math.max(1, kernel - padBegin - padEnd); n <= maxSize; n++) {
+    if (outputSize(n, kernel, stride, padBegin, padEnd, 1, true) > outputSize(n, kernel, stride, padBegin, padEnd, 1, false)) sizes.push(n);
   }
   return sizes;
 }
@@ -45,12 +44,12 @@ export function ceilEdgePool2dCase(kind: 'max' | 'avg', constraints: CeilEdgePoo
     .filter((a) => a.sizes.length > 0);
   return fc
     .record({
-      edge: fc.constantFrom('bottom', 'right', 'both'),
+      edge: fc.constantFrom('bottom', 'right', 'both', 'both'),
       rows: axis, columns: axis, otherRows: int(1, maxSize), otherColumns: int(1, maxSize),
       batch: int(1, 2), channels: int(1, 2), countIncludePad: fc.boolean(), seed: fc.integer(),
     })
     .map((c) => {
-      // The axis that must not overhang still needs a size the window fits in once padded.
+      // The other axis: any size the window fits in once padded (it may overhang too, by chance).
       const size = (a: typeof c.rows, overhang: boolean, other: number) =>
         overhang ? a.sizes[a.pick % a.sizes.length] : Math.max(other, a.kernel - a.padBegin - a.padEnd, 1);
       const H = size(c.rows, c.edge !== 'right', c.otherRows);

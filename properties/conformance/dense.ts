@@ -1,6 +1,5 @@
 /** matmul, linear and its backward, flatten and sgd equal the reference. */
 import fc from 'fast-check';
-import * as ref from '../../reference/index';
 import { assertJudged, EXPECTATIONS, expectConforms, judge } from '../judges';
 import { defineProperty } from '../property';
 import { FINITE_SPECIAL_VALUES, float32Tensor, regimeTensor, type ValueKind, type ValueRegime } from '../tensors';

@@ -30,15 +30,25 @@ async function round(backend: Backend, c: Conv2dCase, pool: Pool2dCase): Promise
     keep('avgPool2d', await ifImplemented(() => backend.avgPool2d(px, pool.options)));
     keep('avgPool2dBackward dx', (await ifImplemented(() => backend.avgPool2dBackward(pdy, px, pool.options)))?.dx);
   }
+  // The dense layer on this case's batch and the loss's gradient: threaded GEMMs and row reductions.
+  const features = c.weightShape[1] * c.weightShape[2] * c.weightShape[3] + 1;
+  const lx = float32Tensor([c.xShape[0], features], c.seed + 4);
+  const lw = float32Tensor([c.weightShape[0], features], c.seed + 5);
+  const ldy = float32Tensor([c.xShape[0], c.weightShape[0]], c.seed + 6);
+  keep('linear', await ifImplemented(() => backend.linear(lx, lw, null)));
+  const dense = await ifImplemented(() => backend.linearBackward(ldy, lx, lw));
+  for (const name of ['dx', 'dw', 'db'] as const) keep(`linearBackward ${name}`, dense?.[name]);
+  const labels = Array.from({ length: c.xShape[0] }, (_, n) => n % c.weightShape[0]);
+  keep('crossEntropyBackward dlogits', (await ifImplemented(() => backend.crossEntropyBackward(ldy, labels)))?.dlogits);
   return results;
 }
 
 export const deterministic = defineProperty({
   id: 'contract-deterministic',
   kind: 'contract',
-  uses: ['conv2d', 'conv2dBackward', 'maxPool2d', 'maxPool2dBackward', 'avgPool2d', 'avgPool2dBackward'],
+  uses: ['conv2d', 'conv2dBackward', 'maxPool2d', 'maxPool2dBackward', 'avgPool2d', 'avgPool2dBackward', 'linear', 'linearBackward', 'crossEntropyBackward'],
   partial: true,
-  statement: 'the same calls twice (conv2d, its gradients, a pool and its gradient), interleaved with calls of other shapes, give identical bits, and later calls never change a result already returned',
+  statement: 'the same calls twice (conv2d, a pool, linear, their gradients, the loss gradient), interleaved with calls of other shapes, give identical bits, and later calls never change a result already returned',
   arbitrary: fc.record({ c: conv2dCase(), other: conv2dCase(), pool: pool2dCase(), otherPool: pool2dCase() }),
   async check(backend, { c, other, pool, otherPool }: { c: Conv2dCase; other: Conv2dCase; pool: Pool2dCase; otherPool: Pool2dCase }) {
     const first = await round(backend, c, pool);
@@ -46,7 +56,7 @@ export const deterministic = defineProperty({
     // Other shapes in between: caches, pooled buffers or textures must not leak into the next call.
     await round(backend, other, otherPool);
     // A result handed out must stay what it was: not a view of memory that later calls overwrite.
-    for (const [name, tensor] of snapshot) assertSameBits(`${name} (the first result, read after other calls)`, first.get(name)!, tensor);
+    for (const [name, tensor] of snapshot) assertSameBits(name, first.get(name)!, tensor, 'when returned', 'after later calls');
     const second = await round(backend, c, pool);
     for (const [name, tensor] of snapshot) assertSameBits(name, second.get(name)!, tensor);
   },

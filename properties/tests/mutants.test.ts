@@ -28,8 +28,11 @@ describe('mutation check', () => {
       const results = await runPropertySuite(createMutantBackend(mutant.name), { ...options, only: mutant.caughtBy });
       const escaped = results.filter((r) => r.passed).map((r) => r.id);
       expect(escaped, `mutant ${mutant.name} passed properties that must catch it`).toEqual([]);
-      // A real failure, not a broken setup: the shrunk case is reported.
-      for (const r of results) expect(r.counterexample, `${r.id} failed without a counterexample: ${r.error}`).toBeDefined();
+      // Caught by the property's own check (a PropertyViolation naming what is wrong), not by a crash.
+      for (const r of results) {
+        expect(r.counterexample, `${r.id} failed without a counterexample: ${r.error}`).toBeDefined();
+        expect(r.violation, `${r.id} caught ${mutant.name} only by an exception: ${r.error}`).toBe(true);
+      }
     });
   }
 });

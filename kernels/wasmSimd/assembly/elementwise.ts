@@ -22,7 +22,7 @@
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
   p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1));
   // 2^n as 2^h · 2^(n-h), h = n >> 1, each built in the exponent field: both halves stay normal for
-  // every n in [-126, 128] after the clamp. (A single 2^(n-1) · 2 gave 0 at n = -126, so exp lost
+  // every n in [-150, 128] after the clamp. (A single 2^(n-1) · 2 gave 0 at n = -126, so exp lost
   // its last binade, [2^-126 · 0.7, 2^-126 · 1.4], to zero: the suite's wide regime found it.)
   const ni = i32x4.trunc_sat_f32x4_s(n);
   const h = i32x4.shr_s(ni, 1);

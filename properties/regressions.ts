@@ -22,13 +22,13 @@ interface RegressionFile {
   readonly cases: RegressionCase[];
 }
 
-function fileOf(propertyId: string): string {
-  return join(REGRESSIONS_DIR, `${propertyId}.json`);
+function fileOf(propertyId: string, dir = REGRESSIONS_DIR): string {
+  return join(dir, `${propertyId}.json`);
 }
 
 /** The stored cases of a property (none if it has no file). A malformed file is an error, not an empty list. */
-export function loadRegressions(propertyId: string): RegressionCase[] {
-  const file = fileOf(propertyId);
+export function loadRegressions(propertyId: string, dir = REGRESSIONS_DIR): RegressionCase[] {
+  const file = fileOf(propertyId, dir);
   if (!existsSync(file)) return [];
   let parsed: RegressionFile;
   try {
@@ -43,17 +43,17 @@ export function loadRegressions(propertyId: string): RegressionCase[] {
 }
 
 /** Adds a case unless an identical one is stored; returns whether it was new. */
-export function storeRegression(propertyId: string, entry: RegressionCase): boolean {
-  const cases = loadRegressions(propertyId);
+export function storeRegression(propertyId: string, entry: RegressionCase, dir = REGRESSIONS_DIR): boolean {
+  const cases = loadRegressions(propertyId, dir);
   const key = JSON.stringify(entry.case);
   if (cases.some((c) => JSON.stringify(c.case) === key)) return false;
-  mkdirSync(REGRESSIONS_DIR, { recursive: true });
-  writeRegressions(propertyId, [...cases, entry]);
+  mkdirSync(dir, { recursive: true });
+  writeRegressions(propertyId, [...cases, entry], dir);
   return true;
 }
 
 /** One line per case, so a diff shows exactly which case was added. */
-export function writeRegressions(propertyId: string, cases: readonly RegressionCase[]): void {
+export function writeRegressions(propertyId: string, cases: readonly RegressionCase[], dir = REGRESSIONS_DIR): void {
   const lines = cases.map((c) => `    { "name": ${JSON.stringify(c.name)}, "found": ${JSON.stringify(c.found)}, "case": ${JSON.stringify(c.case)} }`);
-  writeFileSync(fileOf(propertyId), `{\n  "property": ${JSON.stringify(propertyId)},\n  "cases": [\n${lines.join(',\n')}\n  ]\n}\n`);
+  writeFileSync(fileOf(propertyId, dir), `{\n  "property": ${JSON.stringify(propertyId)},\n  "cases": [\n${lines.join(',\n')}\n  ]\n}\n`);
 }

@@ -1,0 +1,121 @@
+/**
+ * `npm run harness -- check ./my-backend.ts`: the property suite against a backend in a module of
+ * your own, with a readable summary, JSON and JUnit reports, and exit code 1 on an unexpected
+ * failure. `--help` lists the options; the README's "Running the suite against your own backend" explains.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { OPERATION_NAMES, type OperationName, type PartialBackend } from '../kernels/backend';
+import { storeRegression } from './regressions';
+import { formatSummary, junitXml, suiteReport } from './reports';
+import { DEFAULT_SEED, describeFailure, runPropertySuite, type ExpectedDifference } from './suite';
+
+const HELP = `usage: npm run harness -- check MODULE [options]
+
+MODULE exports a backend: as default or as createBackend, either the backend itself or a (possibly
+async) function returning it. A backend has a name and any of the operations (see kernels/backend.ts);
+the ones it lacks are reported as not implemented. It may also export expectedDifferences:
+[{ property, reason, link? }], the properties it is known to fail.
+
+options:
+  --ops LIST        judge only these operations (comma-separated), as if the others were missing
+  --seed N          fast-check seed (default ${DEFAULT_SEED}, CI's)
+  --runs N          cases per property (default 20)
+  --errors MODE     bad-input contract: port (an error named OperatorInputError or with code
+                    ERR_OPERATOR_INPUT, message starting with the operation's name; default) or strict
+                    (the reference's messages byte for byte)
+  --json FILE       write the report as JSON
+  --junit FILE      write the report as JUnit XML
+  --record DIR      store each failure's shrunk case in DIR/<property>.json (never in the harness's own files)
+  --help            this text
+
+exit code: 0 when no property failed unexpectedly, 1 otherwise, 2 for a usage error.
+`;
+
+class UsageError extends Error {}
+
+/** The backend a module exports, made if it exports a factory. */
+async function loadBackend(path: string): Promise<{ backend: PartialBackend; expected: readonly ExpectedDifference[] }> {
+  const module = (await import(pathToFileURL(resolve(path)).href)) as Record<string, unknown>;
+  const exported = module.createBackend ?? module.default;
+  if (exported === undefined) throw new UsageError(`${path} exports neither createBackend nor a default: export the backend or a function that returns it.`);
+  const backend = (typeof exported === 'function' ? await (exported as () => unknown)() : exported) as PartialBackend;
+  if (typeof backend !== 'object' || backend === null || typeof backend.name !== 'string') {
+    throw new UsageError(`${path}: the exported backend must be an object with a string name; got ${typeof backend}.`);
+  }
+  const expected = (module.expectedDifferences as readonly ExpectedDifference[] | undefined) ?? [];
+  return { backend, expected };
+}
+
+/** `backend` with only `ops` visible: the others read as missing (a Proxy, so a class keeps its methods). */
+function restrictOperations(backend: PartialBackend, ops: readonly OperationName[]): PartialBackend {
+  return new Proxy(backend, {
+    get(target, key, receiver) {
+      if ((OPERATION_NAMES as readonly PropertyKey[]).includes(key) && !ops.includes(key as OperationName)) return undefined;
+      const value = Reflect.get(target, key, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+function positiveInteger(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive integer; got '${value}'.`);
+  return n;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      ops: { type: 'string' }, seed: { type: 'string' }, runs: { type: 'string' }, errors: { type: 'string', default: 'port' },
+      json: { type: 'string' }, junit: { type: 'string' }, record: { type: 'string' }, help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const [command, modulePath] = positionals;
+  if (command !== 'check' || !modulePath) throw new UsageError(`expected 'check MODULE'; got '${positionals.join(' ')}'. See --help.`);
+  const seed = values.seed === undefined ? DEFAULT_SEED : Number(values.seed);
+  if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer; got '${values.seed}'.`);
+  const numRuns = positiveInteger('runs', values.runs, 20);
+  if (values.errors !== 'port' && values.errors !== 'strict') throw new UsageError(`--errors must be port or strict; got '${values.errors}'.`);
+  const ops = values.ops?.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = ops?.filter((op) => !(OPERATION_NAMES as readonly string[]).includes(op)) ?? [];
+  if (unknown.length) throw new UsageError(`--ops: unknown operation(s) ${unknown.join(', ')}. Known: ${OPERATION_NAMES.join(', ')}.`);
+
+  const { backend: loaded, expected } = await loadBackend(modulePath);
+  const backend = ops ? restrictOperations(loaded, ops as OperationName[]) : loaded;
+  const results = await runPropertySuite(backend, {
+    seed, numRuns, errorContract: values.errors, expectedDifferences: expected,
+    onCounterexample: values.record
+      ? (id, c, r) => storeRegression(id, { name: `${r.backend}, seed ${r.seed}`, found: new Date().toISOString().slice(0, 10), case: c }, resolve(values.record!))
+      : undefined,
+  });
+  (backend as { dispose?: () => void }).dispose?.();
+  const report = suiteReport(loaded.name, seed, numRuns, results);
+  for (const r of results.filter((p) => !p.passed)) console.log(`${describeFailure(r)}\n`);
+  console.log(formatSummary(report));
+  const write = (file: string, text: string) => {
+    mkdirSync(dirname(resolve(file)), { recursive: true });
+    writeFileSync(file, text);
+    console.log(`wrote ${file}`);
+  };
+  if (values.json) write(values.json, `${JSON.stringify(report, null, 2)}\n`);
+  if (values.junit) write(values.junit, junitXml(report));
+  return report.passed ? 0 : 1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(`harness: ${(error as Error).message}`);
+    process.exit(error instanceof UsageError ? 2 : 1);
+  },
+);

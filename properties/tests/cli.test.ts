@@ -1,0 +1,79 @@
+// The command a porting team runs on its own module: `npm run harness -- check MODULE`. A conv2d-only
+// port passes and exits 0 with everything else not implemented; an off-by-one one exits 1, reports
+// where, and records its counterexample only where it is told; the JSON and JUnit reports are written.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REGRESSIONS_DIR } from '../regressions';
+
+const root = join(__dirname, '..', '..');
+const dir = mkdtempSync(join(tmpdir(), 'harness-cli-'));
+const reference = JSON.stringify(join(root, 'reference', 'index.ts'));
+
+writeFileSync(join(dir, 'good.ts'), `import * as ref from ${reference};
+export default {
+  name: 'conv-only',
+  async conv2d(x: ref.Tensor, w: ref.Tensor, b: ref.Tensor | null, options?: ref.Conv2dOptions) {
+    const y = ref.conv2d(x, w, b, options);
+    return { shape: y.shape, data: Float32Array.from(y.data) };
+  },
+};
+`);
+// A class behind a factory, with padding one row too high: the classic port bug.
+writeFileSync(join(dir, 'off-by-one.ts'), `import * as ref from ${reference};
+class OffByOne {
+  readonly name = 'off-by-one';
+  async conv2d(x: ref.Tensor, w: ref.Tensor, b: ref.Tensor | null, options: ref.Conv2dOptions = {}) {
+    const p = ref.resolvePadding('conv2d', options.padding ?? 0);
+    ref.conv2d(x, w, b, options); // the reference's validation
+    const y = ref.conv2d(x, w, b, { ...options, padding: { ...p, top: p.top + 1, bottom: Math.max(0, p.bottom - 1) } });
+    return { shape: y.shape, data: Float32Array.from(y.data) };
+  }
+}
+export const createBackend = async () => new OffByOne();
+`);
+
+function harness(...args: string[]) {
+  const run = spawnSync(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'properties', 'cli.ts'), ...args], { cwd: root, encoding: 'utf8' });
+  return { code: run.status, out: run.stdout + run.stderr };
+}
+
+describe('npm run harness -- check MODULE', () => {
+  it('a conv2d-only port: exit 0, conv2d passed, the rest not implemented, JSON and JUnit written', () => {
+    const json = join(dir, 'good.json');
+    const junit = join(dir, 'good.xml');
+    const { code, out } = harness('check', join(dir, 'good.ts'), '--runs', '5', '--json', json, '--junit', junit);
+    expect(code, out).toBe(0);
+    expect(out).toMatch(/PASS: \d+ passed, \d+ not implemented/);
+    const report = JSON.parse(readFileSync(json, 'utf8'));
+    const status = Object.fromEntries(report.results.map((r: { id: string; status: string }) => [r.id, r.status]));
+    expect(status['conv2d-forward-equals-reference']).toBe('passed');
+    expect(status['relu-equals-reference']).toBe('not implemented');
+    expect(report.summary.failed).toBe(0);
+    const xml = readFileSync(junit, 'utf8');
+    expect(xml).toMatch(/<testsuite name="conv-only" tests="30" failures="0" skipped="\d+"/);
+    expect(xml).toMatch(/<testcase classname="conv-only" name="relu-equals-reference" time="[\d.]+">\n {6}<skipped message="not implemented: relu, reluBackward"\/>/);
+  });
+
+  it('the off-by-one port: exit 1, the failing property with its counterexample, recorded only under --record', () => {
+    const record = join(dir, 'found');
+    const junit = join(dir, 'bad.xml');
+    const before = existsSync(join(REGRESSIONS_DIR, 'conv2d-forward-equals-reference.json')) ? readFileSync(join(REGRESSIONS_DIR, 'conv2d-forward-equals-reference.json'), 'utf8') : '';
+    const { code, out } = harness('check', join(dir, 'off-by-one.ts'), '--runs', '5', '--ops', 'conv2d', '--record', record, '--junit', junit);
+    expect(code, out).toBe(1);
+    expect(out).toMatch(/conv2d-forward-equals-reference failed on backend 'off-by-one'/);
+    expect(out).toMatch(/counterexample: \{/);
+    expect(existsSync(join(record, 'conv2d-forward-equals-reference.json'))).toBe(true);
+    expect(readFileSync(join(REGRESSIONS_DIR, 'conv2d-forward-equals-reference.json'), 'utf8')).toBe(before); // the harness's own fixtures untouched
+    expect(readFileSync(junit, 'utf8')).toMatch(/<testcase classname="off-by-one" name="conv2d-forward-equals-reference" time="[\d.]+">\n {6}<failure message="failed: conv2d: /);
+  });
+
+  it('usage errors exit 2 and say what to do', () => {
+    expect(harness('check').code).toBe(2);
+    const unknown = harness('check', join(dir, 'good.ts'), '--ops', 'conv3d');
+    expect(unknown.code).toBe(2);
+    expect(unknown.out).toMatch(/--ops: unknown operation\(s\) conv3d\. Known: conv2d, conv2dBackward/);
+  });
+});

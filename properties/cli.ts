@@ -4,12 +4,13 @@
  * failure. `--help` lists the options; the README's "Running the suite against your own backend" explains.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { OPERATION_NAMES, type OperationName, type PartialBackend } from '../kernels/backend';
 import { storeRegression } from './regressions';
 import { formatSummary, junitXml, suiteReport } from './reports';
+import { reproScript } from './repro';
 import { DEFAULT_SEED, describeFailure, runPropertySuite, type ExpectedDifference } from './suite';
 
 const HELP = `usage: npm run harness -- check MODULE [options]
@@ -29,12 +30,17 @@ options:
   --json FILE       write the report as JSON
   --junit FILE      write the report as JUnit XML
   --record DIR      store each failure's shrunk case in DIR/<property>.json (never in the harness's own files)
+  --repro DIR       write each conformance failure as DIR/<property>.repro.mts: its concrete inputs and a
+                    script that calls your module and the reference (npx tsx FILE; exit 1 while it fails)
   --help            this text
 
 exit code: 0 when no property failed unexpectedly, 1 otherwise, 2 for a usage error.
 `;
 
 class UsageError extends Error {}
+
+/** This harness's root, which a repro script imports the reference and the error models from. */
+const HARNESS_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The backend a module exports, made if it exports a factory. */
 async function loadBackend(path: string): Promise<{ backend: PartialBackend; expected: readonly ExpectedDifference[] }> {
@@ -73,7 +79,7 @@ async function main(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       ops: { type: 'string' }, seed: { type: 'string' }, runs: { type: 'string' }, errors: { type: 'string', default: 'port' },
-      json: { type: 'string' }, junit: { type: 'string' }, record: { type: 'string' }, help: { type: 'boolean', default: false },
+      json: { type: 'string' }, junit: { type: 'string' }, record: { type: 'string' }, repro: { type: 'string' }, help: { type: 'boolean', default: false },
     },
   });
   if (values.help) {
@@ -107,6 +113,11 @@ async function main(argv: string[]): Promise<number> {
     writeFileSync(file, text);
     console.log(`wrote ${file}`);
   };
+  if (values.repro) {
+    for (const r of results.filter((p) => !p.passed && p.failingCall)) {
+      write(join(values.repro, `${r.id}.repro.mts`), reproScript({ property: r.id, backend: r.backend, modulePath: resolve(modulePath), harnessRoot: HARNESS_ROOT, call: r.failingCall! }));
+    }
+  }
   if (values.json) write(values.json, `${JSON.stringify(report, null, 2)}\n`);
   if (values.junit) write(values.junit, junitXml(report));
   return report.passed ? 0 : 1;

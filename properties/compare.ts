@@ -11,9 +11,12 @@
 import { formatShape, type Tensor } from '../reference/index';
 
 export class PropertyViolation extends Error {
-  constructor(message: string) {
+  /** The one call that broke a conformance property, where there is one (its repro). */
+  readonly call?: { readonly op: string; readonly args: readonly unknown[] };
+  constructor(message: string, call?: { readonly op: string; readonly args: readonly unknown[] }) {
     super(message);
     this.name = 'PropertyViolation';
+    if (call) this.call = call;
   }
 }
 

@@ -209,13 +209,15 @@ export async function expectConforms(backend: Backend, op: OperationName, args: 
   const method = backend[op] as (...a: unknown[]) => Promise<unknown>;
   const result = await ifImplemented(() => method.apply(backend, [...args]));
   if (result === undefined) return undefined;
-  assertUnchanged(op, args, before);
-  assertJudged(judge(expectations, result));
+  const call = { op, args: before };
+  assertUnchanged(op, args, before, call);
+  const failure = judge(expectations, result).find((c) => !c.ok);
+  if (failure) throw new PropertyViolation(failure.message, call);
   return result;
 }
 
 /** Every argument as it was (bits for tensor data, and options, labels and shapes member by member). */
-export function assertUnchanged(op: string, args: readonly unknown[], before: readonly unknown[]): void {
+export function assertUnchanged(op: string, args: readonly unknown[], before: readonly unknown[], call?: PropertyViolation['call']): void {
   const same = (a: unknown, b: unknown): boolean => {
     if (ArrayBuffer.isView(a) && ArrayBuffer.isView(b)) {
       const x = a as unknown as ArrayLike<number>;
@@ -232,7 +234,7 @@ export function assertUnchanged(op: string, args: readonly unknown[], before: re
     return Object.is(a, b);
   };
   args.forEach((arg, i) => {
-    if (!same(arg, before[i])) throw new PropertyViolation(`${op}: wrote into its argument ${i} (${JSON.stringify(before[i], (_, v) => (ArrayBuffer.isView(v) ? `<${(v as unknown as ArrayLike<number>).length} values>` : v)).slice(0, 120)}): an operation must not change its inputs`);
+    if (!same(arg, before[i])) throw new PropertyViolation(`${op}: wrote into its argument ${i} (${JSON.stringify(before[i], (_, v) => (ArrayBuffer.isView(v) ? `<${(v as unknown as ArrayLike<number>).length} values>` : v)).slice(0, 120)}): an operation must not change its inputs`, call);
   });
 }
 

@@ -6,7 +6,9 @@
 import fc from 'fast-check';
 import { completeBackend, implementedOperations, isUnsupportedOption, NotImplementedError, type PartialBackend } from '../kernels/backend';
 import { ALL_PROPERTIES } from './all';
+import type { PropertyViolation } from './compare';
 import type { BackendProperty, CheckContext, PropertyKind } from './property';
+import { encodeValue, type FailingCall } from './repro';
 
 /** CI's fixed seed; FC_SEED overrides it. */
 export const DEFAULT_SEED = 20261122;
@@ -80,6 +82,8 @@ export interface PropertyResult {
   readonly error?: string;
   /** For a failure: whether the property's check said so (a PropertyViolation), rather than the backend throwing. */
   readonly violation?: boolean;
+  /** For a conformance failure: the one call that failed, with its concrete arguments (see properties/repro.ts). */
+  readonly failingCall?: FailingCall;
   readonly replay?: string;
   readonly durationMs: number;
 }
@@ -92,6 +96,12 @@ export function selectProperties(backend: Pick<PartialBackend, 'name' | 'oracle'
       (options.kinds === undefined || options.kinds.includes(p.kind)) &&
       !(p.kind === 'conformance' && backend.oracle === true),
   );
+}
+
+/** The failing call a conformance violation carries, encoded (values, not a generator's seed). */
+function failingCallOf(error: unknown): { failingCall?: FailingCall } {
+  const call = (error as PropertyViolation | null)?.call;
+  return call ? { failingCall: { op: call.op, args: encodeValue(call.args) } } : {};
 }
 
 /** The operations of `property.uses` that `backend` lacks, and whether it can run at all. */
@@ -159,6 +169,7 @@ export async function runProperty(backend: PartialBackend, property: BackendProp
     counterexamplePath: details.counterexamplePath ?? undefined,
     error,
     violation: (details.errorInstance as { name?: string } | null)?.name === 'PropertyViolation',
+    ...failingCallOf(details.errorInstance),
     replay: `FC_PROPERTY=${property.id} FC_SEED=${details.seed} FC_PATH=${details.counterexamplePath ?? ''} FC_BACKENDS=${backend.name} npm test -- properties`,
   };
   if (counterexample !== undefined && !expected) options.onCounterexample?.(property.id, counterexample, result);

@@ -61,12 +61,19 @@ describe('npm run harness -- check MODULE', () => {
     const record = join(dir, 'found');
     const junit = join(dir, 'bad.xml');
     const before = existsSync(join(REGRESSIONS_DIR, 'conv2d-forward-equals-reference.json')) ? readFileSync(join(REGRESSIONS_DIR, 'conv2d-forward-equals-reference.json'), 'utf8') : '';
-    const { code, out } = harness('check', join(dir, 'off-by-one.ts'), '--runs', '5', '--ops', 'conv2d', '--record', record, '--junit', junit);
+    const repro = join(dir, 'repro');
+    const { code, out } = harness('check', join(dir, 'off-by-one.ts'), '--runs', '5', '--ops', 'conv2d', '--record', record, '--junit', junit, '--repro', repro);
     expect(code, out).toBe(1);
     expect(out).toMatch(/conv2d-forward-equals-reference failed on backend 'off-by-one'/);
     expect(out).toMatch(/counterexample: \{/);
     expect(existsSync(join(record, 'conv2d-forward-equals-reference.json'))).toBe(true);
     expect(readFileSync(join(REGRESSIONS_DIR, 'conv2d-forward-equals-reference.json'), 'utf8')).toBe(before); // the harness's own fixtures untouched
+    // The repro: concrete values and a script that fails when run, naming what differs.
+    const script = join(repro, 'conv2d-forward-equals-reference.repro.mts');
+    expect(readFileSync(script, 'utf8')).toMatch(/const args = decodeValue\(\[\{"shape":\[/);
+    const run = spawnSync(join(root, 'node_modules', '.bin', 'tsx'), [script], { encoding: 'utf8' });
+    expect(run.status, run.stdout + run.stderr).toBe(1);
+    expect(run.stdout).toMatch(/^conv2d: (shape|value)/m);
     expect(readFileSync(junit, 'utf8')).toMatch(/<testcase classname="off-by-one" name="conv2d-forward-equals-reference" time="[\d.]+">\n {6}<failure message="failed: conv2d: /);
   });
 

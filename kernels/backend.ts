@@ -81,7 +81,14 @@ export interface Backend {
 
 /** The same backend with residency off: every operation copies its inputs in and results out (a baseline to compare with). */
 export function withoutResidency<B extends Backend>(backend: B): B {
-  return { ...backend, device: undefined };
+  // A Proxy, not a spread: a class instance keeps its prototype's methods (called on the instance).
+  return new Proxy(backend, {
+    get(target, key, receiver) {
+      if (key === 'device') return undefined;
+      const value = Reflect.get(target, key, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 /** Names `createBackend` accepts. */

@@ -7,24 +7,28 @@
  * - when the scope ends, nothing is left behind (the backend's resident-tensor count is unchanged).
  */
 import * as ref from '../../reference/index';
-import type { Backend, DeviceMemory } from '../../kernels/backend';
+import { OPERATION_NAMES, type Backend, type DeviceMemory } from '../../kernels/backend';
 
 export function residentView(backend: Backend): Backend {
   const device = backend.device;
   if (!device) throw new Error(`residentView: backend '${backend.name}' has no device memory (backend.device is undefined).`);
-  return { ...wrapOperations(backend, (op, method, args) => callResident(device, op, method, args)), name: `${backend.name} (resident)` };
+  const wrapped = wrapOperations(backend, (op, method, args) => callResident(device, op, method, args));
+  return new Proxy(wrapped, { get: (target, key, receiver) => (key === 'name' ? `${backend.name} (resident)` : Reflect.get(target, key, receiver)) });
 }
 
 type Operation = (...args: unknown[]) => Promise<unknown>;
 
 /** The backend with every operation (not `device`, not `dispose`) routed through `call`. Shared with the bench's resident timing. */
 export function wrapOperations(backend: Backend, call: (op: string, method: Operation, args: unknown[]) => Promise<unknown>): Backend {
-  const wrapped: Record<string, unknown> = { ...backend };
-  for (const [key, method] of Object.entries(backend)) {
-    if (key === 'dispose' || key === 'device' || typeof method !== 'function') continue;
-    wrapped[key] = (...args: unknown[]) => call(key, (method as Operation).bind(backend), args);
-  }
-  return wrapped as unknown as Backend;
+  // A Proxy, not a spread: a class instance's prototype methods are found and called on the instance.
+  return new Proxy(backend, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver);
+      if (typeof value !== 'function') return value;
+      const method = (value as Operation).bind(target);
+      return (OPERATION_NAMES as readonly PropertyKey[]).includes(key) ? (...args: unknown[]) => call(key as string, method, args) : method;
+    },
+  });
 }
 
 /**

@@ -77,6 +77,12 @@ describe('npm run harness -- check MODULE', () => {
     expect(readFileSync(junit, 'utf8')).toMatch(/<testcase classname="off-by-one" name="conv2d-forward-equals-reference" time="[\d.]+">\n {6}<failure message="failed: conv2d: /);
   });
 
+  it('TensorFlow.js\'s CPU backend through the command, with its expected differences: exit 0', () => {
+    const { code, out } = harness('check', join(root, 'properties', 'adapters', 'tfjsCpuModule.ts'), '--errors', 'strict', '--runs', '10');
+    expect(code, out).toBe(0);
+    expect(out).toMatch(/^PASS: \d+ passed.*, \d+ expected difference$/m);
+  });
+
   it('usage errors exit 2 and say what to do', () => {
     expect(harness('check').code).toBe(2);
     const unknown = harness('check', join(dir, 'good.ts'), '--ops', 'conv3d');

@@ -3,17 +3,18 @@
  * your own, with a readable summary, JSON and JUnit reports, and exit code 1 on an unexpected
  * failure. `--help` lists the options; the README's "Running the suite against your own backend" explains.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { OPERATION_NAMES, type OperationName, type PartialBackend } from '../kernels/backend';
 import { storeRegression } from './regressions';
-import { formatSummary, junitXml, suiteReport } from './reports';
+import { formatSummary, junitXml, mergeReports, suiteReport, type SuiteReport } from './reports';
 import { reproScript } from './repro';
-import { DEFAULT_SEED, describeFailure, runPropertySuite, type ExpectedDifference } from './suite';
+import { DEFAULT_SEED, describeFailure, runPropertySuite, selectProperties, type ExpectedDifference } from './suite';
 
 const HELP = `usage: npm run harness -- check MODULE [options]
+       npm run harness -- merge REPORT.json... [--json FILE] [--junit FILE]
 
 MODULE exports a backend: as default or as createBackend, either the backend itself or a (possibly
 async) function returning it. A backend has a name and any of the operations (see kernels/backend.ts);
@@ -30,6 +31,8 @@ options:
   --json FILE       write the report as JSON
   --junit FILE      write the report as JUnit XML
   --record DIR      store each failure's shrunk case in DIR/<property>.json (never in the harness's own files)
+  --shard K/N       run only the K-th of N shares of the properties (K from 1), e.g. one per CI machine;
+                    merge joins their --json reports into one
   --repro DIR       write each conformance failure as DIR/<property>.repro.mts: its concrete inputs and a
                     script that calls your module and the reference (npx tsx FILE; exit 1 while it fails)
   --help            this text
@@ -39,12 +42,15 @@ exit code: 0 when no property failed unexpectedly, 1 otherwise, 2 for a usage er
 
 class UsageError extends Error {}
 
+/** Paths are the caller's: npm runs scripts in the package root, and says where it was called from in INIT_CWD. */
+const here = (path: string) => resolve(process.env.INIT_CWD ?? process.cwd(), path);
+
 /** This harness's root, which a repro script imports the reference and the error models from. */
 const HARNESS_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The backend a module exports, made if it exports a factory. */
 async function loadBackend(path: string): Promise<{ backend: PartialBackend; expected: readonly ExpectedDifference[] }> {
-  const module = (await import(pathToFileURL(resolve(path)).href)) as Record<string, unknown>;
+  const module = (await import(pathToFileURL(here(path)).href)) as Record<string, unknown>;
   const exported = module.createBackend ?? module.default;
   if (exported === undefined) throw new UsageError(`${path} exports neither createBackend nor a default: export the backend or a function that returns it.`);
   const backend = (typeof exported === 'function' ? await (exported as () => unknown)() : exported) as PartialBackend;
@@ -79,7 +85,7 @@ async function main(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       ops: { type: 'string' }, seed: { type: 'string' }, runs: { type: 'string' }, errors: { type: 'string', default: 'port' },
-      json: { type: 'string' }, junit: { type: 'string' }, record: { type: 'string' }, repro: { type: 'string' }, help: { type: 'boolean', default: false },
+      json: { type: 'string' }, junit: { type: 'string' }, record: { type: 'string' }, repro: { type: 'string' }, shard: { type: 'string' }, help: { type: 'boolean', default: false },
     },
   });
   if (values.help) {
@@ -87,7 +93,21 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const [command, modulePath] = positionals;
-  if (command !== 'check' || !modulePath) throw new UsageError(`expected 'check MODULE'; got '${positionals.join(' ')}'. See --help.`);
+  const write = (file: string, text: string) => {
+    mkdirSync(dirname(here(file)), { recursive: true });
+    writeFileSync(here(file), text);
+    console.log(`wrote ${here(file)}`);
+  };
+  if (command === 'merge') {
+    const files = positionals.slice(1);
+    if (files.length === 0) throw new UsageError('merge needs the --json reports of the shards. See --help.');
+    const merged = mergeReports(files.map((f) => JSON.parse(readFileSync(here(f), 'utf8')) as SuiteReport));
+    console.log(formatSummary(merged));
+    if (values.json) write(values.json, `${JSON.stringify(merged, null, 2)}\n`);
+    if (values.junit) write(values.junit, junitXml(merged));
+    return merged.passed ? 0 : 1;
+  }
+  if (command !== 'check' || !modulePath) throw new UsageError(`expected 'check MODULE' or 'merge REPORT.json...'; got '${positionals.join(' ')}'. See --help.`);
   const seed = values.seed === undefined ? DEFAULT_SEED : Number(values.seed);
   if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer; got '${values.seed}'.`);
   const numRuns = positiveInteger('runs', values.runs, 20);
@@ -96,26 +116,28 @@ async function main(argv: string[]): Promise<number> {
   const unknown = ops?.filter((op) => !(OPERATION_NAMES as readonly string[]).includes(op)) ?? [];
   if (unknown.length) throw new UsageError(`--ops: unknown operation(s) ${unknown.join(', ')}. Known: ${OPERATION_NAMES.join(', ')}.`);
 
+  const shard = values.shard?.match(/^(\d+)\/(\d+)$/);
+  if (values.shard !== undefined && (!shard || Number(shard[1]) < 1 || Number(shard[1]) > Number(shard[2]))) {
+    throw new UsageError(`--shard must be K/N with 1 <= K <= N, e.g. 2/4; got '${values.shard}'.`);
+  }
+
   const { backend: loaded, expected } = await loadBackend(modulePath);
   const backend = ops ? restrictOperations(loaded, ops as OperationName[]) : loaded;
+  // A shard is every N-th property from the K-th on, in the suite's fixed order: shards never overlap and together cover all.
+  const only = shard ? selectProperties(loaded).map((p) => p.id).filter((_, i) => i % Number(shard[2]) === Number(shard[1]) - 1) : undefined;
   const results = await runPropertySuite(backend, {
-    seed, numRuns, errorContract: values.errors, expectedDifferences: expected,
+    seed, numRuns, errorContract: values.errors, expectedDifferences: expected, only,
     onCounterexample: values.record
-      ? (id, c, r) => storeRegression(id, { name: `${r.backend}, seed ${r.seed}`, found: new Date().toISOString().slice(0, 10), case: c }, resolve(values.record!))
+      ? (id, c, r) => storeRegression(id, { name: `${r.backend}, seed ${r.seed}`, found: new Date().toISOString().slice(0, 10), case: c }, here(values.record!))
       : undefined,
   });
   (backend as { dispose?: () => void }).dispose?.();
   const report = suiteReport(loaded.name, seed, numRuns, results);
   for (const r of results.filter((p) => !p.passed)) console.log(`${describeFailure(r)}\n`);
   console.log(formatSummary(report));
-  const write = (file: string, text: string) => {
-    mkdirSync(dirname(resolve(file)), { recursive: true });
-    writeFileSync(file, text);
-    console.log(`wrote ${file}`);
-  };
   if (values.repro) {
     for (const r of results.filter((p) => !p.passed && p.failingCall)) {
-      write(join(values.repro, `${r.id}.repro.mts`), reproScript({ property: r.id, backend: r.backend, modulePath: resolve(modulePath), harnessRoot: HARNESS_ROOT, call: r.failingCall! }));
+      write(join(values.repro, `${r.id}.repro.mts`), reproScript({ property: r.id, backend: r.backend, modulePath: here(modulePath), harnessRoot: HARNESS_ROOT, call: r.failingCall! }));
     }
   }
   if (values.json) write(values.json, `${JSON.stringify(report, null, 2)}\n`);

@@ -61,3 +61,24 @@ export function formatSummary(report: SuiteReport): string {
   const totals = STATUSES.filter((s) => report.summary[s] > 0).map((s) => `${report.summary[s]} ${s}`).join(', ');
   return [`backend ${report.backend} (seed ${report.seed}, ${report.numRuns} cases per property)`, ...lines, `${report.passed ? 'PASS' : 'FAIL'}: ${totals}`].join('\n');
 }
+
+/**
+ * Joins the reports of shards of one run (`check --shard k/n` on several machines): the same backend,
+ * seed and case count, each property once. Throws, saying which, when they do not fit together.
+ */
+export function mergeReports(reports: readonly SuiteReport[]): SuiteReport {
+  if (reports.length === 0) throw new Error('merge: no reports given.');
+  const [first] = reports;
+  for (const r of reports) {
+    if (r.backend !== first.backend || r.seed !== first.seed || r.numRuns !== first.numRuns) {
+      throw new Error(`merge: the reports are of different runs (backend ${r.backend} seed ${r.seed} runs ${r.numRuns} vs backend ${first.backend} seed ${first.seed} runs ${first.numRuns}).`);
+    }
+  }
+  const results = reports.flatMap((r) => r.results);
+  const seen = new Set<string>();
+  for (const r of results) {
+    if (seen.has(r.id)) throw new Error(`merge: property ${r.id} is in more than one report (overlapping shards?).`);
+    seen.add(r.id);
+  }
+  return suiteReport(first.backend, first.seed, first.numRuns, results);
+}

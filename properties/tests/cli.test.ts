@@ -83,6 +83,21 @@ describe('npm run harness -- check MODULE', () => {
     expect(out).toMatch(/^PASS: \d+ passed.*, \d+ expected difference$/m);
   });
 
+  it('--shard K/N splits the properties across runs without overlap, and merge joins the reports into the whole', () => {
+    const shards = [1, 2].map((k) => {
+      const json = join(dir, `shard${k}.json`);
+      expect(harness('check', join(dir, 'good.ts'), '--runs', '3', '--shard', `${k}/2`, '--json', json).code).toBe(0);
+      return json;
+    });
+    const ids = shards.map((f) => JSON.parse(readFileSync(f, 'utf8')).results.map((r: { id: string }) => r.id) as string[]);
+    expect(ids[0].filter((id) => ids[1].includes(id))).toEqual([]);
+    const merged = join(dir, 'merged.json');
+    const { code, out } = harness('merge', ...shards, '--json', merged);
+    expect(code, out).toBe(0);
+    expect(JSON.parse(readFileSync(merged, 'utf8')).results).toHaveLength(30);
+    expect(harness('merge', shards[0], shards[0]).out).toMatch(/is in more than one report \(overlapping shards\?\)/);
+  });
+
   it('usage errors exit 2 and say what to do', () => {
     expect(harness('check').code).toBe(2);
     const unknown = harness('check', join(dir, 'good.ts'), '--ops', 'conv3d');

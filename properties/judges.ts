@@ -8,6 +8,7 @@
  */
 import * as ref from '../reference/index';
 import { NotImplementedError, type Backend, type OperationName } from '../kernels/backend';
+import type { CheckContext } from './property';
 import { compareScalars, compareTensors, PropertyViolation, type Comparison } from './compare';
 import { abs } from './tensorOps';
 import { flushSubnormals } from './tensors';
@@ -190,8 +191,9 @@ export const EXPECTATIONS: Record<OperationName, Expect> = {
   },
 };
 
-/** Throws the first failed comparison's message (a property's verdict). */
-export function assertJudged(comparisons: readonly Comparison[]): void {
+/** Throws the first failed comparison's message (a property's verdict); tells `context` every ratio. */
+export function assertJudged(comparisons: readonly Comparison[], context?: Pick<CheckContext, 'observe'>): void {
+  for (const c of comparisons) context?.observe?.(c.ratio);
   const failure = comparisons.find((c) => !c.ok);
   if (failure) throw new PropertyViolation(failure.message);
 }
@@ -203,7 +205,7 @@ export function assertJudged(comparisons: readonly Comparison[]): void {
  * here rather than judged on what it wrote. An operation a partial backend does not implement is
  * skipped (undefined): the property judges the rest.
  */
-export async function expectConforms(backend: Backend, op: OperationName, args: readonly unknown[]): Promise<unknown> {
+export async function expectConforms(backend: Backend, op: OperationName, args: readonly unknown[], context?: Pick<CheckContext, 'observe'>): Promise<unknown> {
   const before = structuredClone(args);
   const expectations = EXPECTATIONS[op](before);
   const method = backend[op] as (...a: unknown[]) => Promise<unknown>;
@@ -211,7 +213,9 @@ export async function expectConforms(backend: Backend, op: OperationName, args: 
   if (result === undefined) return undefined;
   const call = { op, args: before };
   assertUnchanged(op, args, before, call);
-  const failure = judge(expectations, result).find((c) => !c.ok);
+  const comparisons = judge(expectations, result);
+  for (const c of comparisons) context?.observe?.(c.ratio);
+  const failure = comparisons.find((c) => !c.ok);
   if (failure) throw new PropertyViolation(failure.message, call);
   return result;
 }

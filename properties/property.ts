@@ -23,6 +23,8 @@ export interface CheckContext {
    * the operation's name. Default 'strict'.
    */
   readonly errorContract: 'strict' | 'port';
+  /** Told each judged comparison's `|actual - expected| / bound`, so a run can report its worst (optional). */
+  readonly observe?: (ratio: number) => void;
 }
 
 export interface BackendProperty<Case = unknown> {

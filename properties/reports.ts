@@ -55,7 +55,8 @@ export function junitXml(report: SuiteReport): string {
 export function formatSummary(report: SuiteReport): string {
   const width = Math.max(...report.results.map((r) => r.id.length));
   const lines = report.results.map((r) => {
-    const counts = r.status === 'not implemented' ? `missing ${r.missing?.join(', ')}` : `${r.numRuns} cases${r.unsupported + r.notImplemented ? `, ${r.unsupported + r.notImplemented} declined` : ''}`;
+    const worst = r.worstRatio ? `, worst ${r.worstRatio === Infinity ? 'Infinity' : r.worstRatio.toPrecision(2)}x its bound` : '';
+    const counts = r.status === 'not implemented' ? `missing ${r.missing?.join(', ')}` : `${r.numRuns} cases${r.unsupported + r.notImplemented ? `, ${r.unsupported + r.notImplemented} declined` : ''}${worst}`;
     return `  ${r.id.padEnd(width)}  ${r.status.padEnd(19)}  ${counts}`;
   });
   const totals = STATUSES.filter((s) => report.summary[s] > 0).map((s) => `${report.summary[s]} ${s}`).join(', ');

@@ -75,6 +75,12 @@ export interface PropertyResult {
   readonly unsupported: number;
   /** Cases skipped because they called an operation the backend does not implement. */
   readonly notImplemented: number;
+  /**
+   * The worst `|actual - expected| / bound` of the conformance comparisons judged (<= 1 passes; 0 when
+   * none, as for laws and contracts): how close to its error model the backend came. Infinity after a
+   * structural or NaN mismatch.
+   */
+  readonly worstRatio?: number;
   readonly seed: number;
   /** For a failure: the shrunk case, the error, and how to replay it. */
   readonly counterexample?: unknown;
@@ -122,7 +128,8 @@ export async function runProperty(backend: PartialBackend, property: BackendProp
     return { ...base, status: 'not implemented', passed: true, missing, numRuns: 0, unsupported: 0, notImplemented: 0, durationMs: 0 };
   }
   const complete = completeBackend(backend);
-  const context: CheckContext = { errorContract: options.errorContract ?? 'strict' };
+  let worstRatio = 0;
+  const context: CheckContext = { errorContract: options.errorContract ?? 'strict', observe: (ratio) => { if (ratio > worstRatio) worstRatio = ratio; } };
   const examples = (options.regressionCases?.(property.id) ?? []).map((c) => [c] as [unknown]);
   let unsupported = 0;
   let notImplemented = 0;
@@ -146,7 +153,7 @@ export async function runProperty(backend: PartialBackend, property: BackendProp
     // A case declined is redrawn, up to 10 times per case: a backend declining everything stops early.
     { seed, numRuns, examples, ...(options.path ? { path: options.path } : {}), maxSkipsPerRun: 10 },
   );
-  const counts = { numRuns: details.numRuns, unsupported, notImplemented, durationMs: performance.now() - started, ...(missing.length ? { missing } : {}) };
+  const counts = { numRuns: details.numRuns, unsupported, notImplemented, worstRatio, durationMs: performance.now() - started, ...(missing.length ? { missing } : {}) };
   const expected = options.expectedDifferences?.find((d) => d.property === property.id);
   const because = expected ? { expectedReason: expected.reason + (expected.link ? ` (${expected.link})` : '') } : {};
   if (!details.failed) {

@@ -55,10 +55,10 @@ export const sigmoidEqualsReference = defineProperty({
   partial: true,
   statement: 'sigmoid and sigmoidBackward equal the reference: y within u·y·(3 + (3 + 2|x|)(1 - y)) (a GLSL exp\'s ulp), NaN kept, ±Infinity exact',
   arbitrary: rowsCase,
-  async check(backend, c: RowsCase) {
+  async check(backend, c: RowsCase, context) {
     const { x, dy } = rowsInputs(c);
-    await expectConforms(backend, 'sigmoid', [x]);
-    await expectConforms(backend, 'sigmoidBackward', [dy, float32(ref.sigmoid(x))]);
+    await expectConforms(backend, 'sigmoid', [x], context);
+    await expectConforms(backend, 'sigmoidBackward', [dy, float32(ref.sigmoid(x))], context);
   },
 });
 
@@ -69,10 +69,10 @@ export const reluEqualsReference = defineProperty({
   partial: true,
   statement: 'relu and reluBackward equal the reference exactly: NaN stays NaN, the gradient at 0 is 0, and at NaN it passes dy (PyTorch\'s x <= 0 ? 0 : dy)',
   arbitrary: rowsCase,
-  async check(backend, c: RowsCase) {
+  async check(backend, c: RowsCase, context) {
     const { x, dy } = rowsInputs(c);
-    await expectConforms(backend, 'relu', [x]);
-    await expectConforms(backend, 'reluBackward', [dy, x]);
+    await expectConforms(backend, 'relu', [x], context);
+    await expectConforms(backend, 'reluBackward', [dy, x], context);
   },
 });
 
@@ -83,10 +83,10 @@ export const softmaxEqualsReference = defineProperty({
   partial: true,
   statement: 'softmax and softmaxBackward equal the reference: y within u·y·(8 + 3|x - max| + 3C), whatever the logits\' magnitude',
   arbitrary: rowsCase,
-  async check(backend, c: RowsCase) {
+  async check(backend, c: RowsCase, context) {
     const { x, dy } = rowsInputs(c);
-    await expectConforms(backend, 'softmax', [x]);
-    await expectConforms(backend, 'softmaxBackward', [dy, float32(ref.softmax(x))]);
+    await expectConforms(backend, 'softmax', [x], context);
+    await expectConforms(backend, 'softmaxBackward', [dy, float32(ref.softmax(x))], context);
   },
 });
 
@@ -97,10 +97,10 @@ export const logSoftmaxEqualsReference = defineProperty({
   partial: true,
   statement: 'logSoftmax and logSoftmaxBackward equal the reference: y within u·(|x - max| + |y| + 3·log Σ + 3C + 10), the shifted value, not |x|',
   arbitrary: rowsCase,
-  async check(backend, c: RowsCase) {
+  async check(backend, c: RowsCase, context) {
     const { x, dy } = rowsInputs(c);
-    await expectConforms(backend, 'logSoftmax', [x]);
-    await expectConforms(backend, 'logSoftmaxBackward', [dy, float32(ref.logSoftmax(x))]);
+    await expectConforms(backend, 'logSoftmax', [x], context);
+    await expectConforms(backend, 'logSoftmaxBackward', [dy, float32(ref.logSoftmax(x))], context);
   },
 });
 
@@ -126,11 +126,11 @@ export const crossEntropyEqualsReference = defineProperty({
   partial: true,
   statement: 'crossEntropy (mean over the batch), its gradient and accuracy (ties to the first maximum) equal the reference, for logits of any magnitude',
   arbitrary: rowsCase,
-  async check(backend, c: RowsCase) {
+  async check(backend, c: RowsCase, context) {
     const { x: logits } = rowsInputs(c);
     const labels = rowsLabels(c, logits);
-    await expectConforms(backend, 'crossEntropy', [logits, labels]);
-    await expectConforms(backend, 'crossEntropyBackward', [logits, labels]);
-    await expectConforms(backend, 'accuracy', [logits, labels]);
+    await expectConforms(backend, 'crossEntropy', [logits, labels], context);
+    await expectConforms(backend, 'crossEntropyBackward', [logits, labels], context);
+    await expectConforms(backend, 'accuracy', [logits, labels], context);
   },
 });

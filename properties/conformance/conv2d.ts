@@ -54,9 +54,9 @@ export const conv2dForwardEqualsReference = defineProperty({
   uses: ['conv2d'],
   statement: 'conv2d(x, w, b) equals the float64 reference within (n+2)·2^-24·Σ|x·w| per output, n = Cin/groups·kh·kw + 1',
   arbitrary: conformanceConv2dCases,
-  async check(backend, c: ValuedConv2dCase) {
+  async check(backend, c: ValuedConv2dCase, context) {
     const { x, w, b } = conv2dInputs(c);
-    await expectConforms(backend, 'conv2d', [x, w, b, c.options]);
+    await expectConforms(backend, 'conv2d', [x, w, b, c.options], context);
   },
 });
 
@@ -66,10 +66,10 @@ export const conv2dBackwardEqualsReference = defineProperty({
   uses: ['conv2dBackward'],
   statement: 'conv2dBackward gives dx, dw, db equal to the reference within the error model of each one\'s sum',
   arbitrary: conformanceConv2dCases,
-  async check(backend, c: ValuedConv2dCase) {
+  async check(backend, c: ValuedConv2dCase, context) {
     const { x, w } = conv2dInputs(c);
     const g = ref.resolveConv2d('conv2d', c.xShape, c.weightShape, null, c.options);
     const dy = float32Tensor([g.batch, g.outChannels, g.outH, g.outW], c.seed + 3, c.values ?? 'uniform');
-    await expectConforms(backend, 'conv2dBackward', [dy, x, w, c.options]);
+    await expectConforms(backend, 'conv2dBackward', [dy, x, w, c.options], context);
   },
 });

@@ -37,16 +37,16 @@ export const linearEqualsReference = defineProperty({
   partial: true,
   statement: 'matmul, linear and linearBackward (dx, dw, db) equal the reference within (n+2)·2^-24·Σ|a·b|',
   arbitrary: denseCase,
-  async check(backend, c: DenseCase) {
+  async check(backend, c: DenseCase, context) {
     const regime = c.values ?? UNIFORM;
     const x = regimeTensor([c.batch, c.inFeatures], c.seed, regime);
     const w = regimeTensor([c.outFeatures, c.inFeatures], c.seed + 1, regime);
     const b = regimeTensor([c.outFeatures], c.seed + 2, regime);
     const wT = regimeTensor([c.inFeatures, c.outFeatures], c.seed + 1, regime);
-    await expectConforms(backend, 'matmul', [x, wT]);
-    await expectConforms(backend, 'linear', [x, w, b]);
+    await expectConforms(backend, 'matmul', [x, wT], context);
+    await expectConforms(backend, 'linear', [x, w, b], context);
     const dy = regimeTensor([c.batch, c.outFeatures], c.seed + 3, regime, FINITE_SPECIAL_VALUES);
-    await expectConforms(backend, 'linearBackward', [dy, x, w]);
+    await expectConforms(backend, 'linearBackward', [dy, x, w], context);
   },
 });
 
@@ -57,11 +57,11 @@ export const flattenEqualsReference = defineProperty({
   partial: true,
   statement: 'flatten and flattenBackward move values without changing them: [N, ...] <-> [N, rest]',
   arbitrary: fc.record({ shape: fc.array(int(1, 5), { minLength: 2, maxLength: 4 }), seed: fc.integer() }),
-  async check(backend, c: { shape: number[]; seed: number }) {
+  async check(backend, c: { shape: number[]; seed: number }, context) {
     const x = float32Tensor(c.shape, c.seed);
-    await expectConforms(backend, 'flatten', [x]);
+    await expectConforms(backend, 'flatten', [x], context);
     const dy = float32Tensor([c.shape[0], x.data.length / c.shape[0]], c.seed + 1);
-    await expectConforms(backend, 'flattenBackward', [dy, c.shape]);
+    await expectConforms(backend, 'flattenBackward', [dy, c.shape], context);
   },
 });
 
@@ -76,12 +76,12 @@ export const sgdEqualsReference = defineProperty({
     seed: fc.integer(),
     values: fc.constantFrom<ValueKind>('uniform', 'wide', 'cancelling'),
   }),
-  async check(backend, c: { sizes: number[]; lr: number; seed: number; values?: ValueKind }) {
+  async check(backend, c: { sizes: number[]; lr: number; seed: number; values?: ValueKind }, context) {
     const params = c.sizes.map((n, i) => float32Tensor([n], c.seed + 2 * i, c.values ?? 'uniform'));
     const grads = c.sizes.map((n, i) => float32Tensor([n], c.seed + 2 * i + 1, c.values ?? 'uniform'));
     const before = params.map((p) => ({ shape: p.shape, data: Float32Array.from(p.data) }));
     await backend.sgd(params, grads, c.lr);
     // In place: the same tensors now hold p - lr·g.
-    assertJudged(judge(EXPECTATIONS.sgd([before, grads, c.lr]), params));
+    assertJudged(judge(EXPECTATIONS.sgd([before, grads, c.lr]), params), context);
   },
 });

@@ -30,22 +30,22 @@ export const nanPropagates = defineProperty({
     fc.record({ op: fc.constant('conv' as const), c: conv2dCase(), nans: nanPositions }),
     fc.record({ op: fc.constant('pool' as const), c: pool2dCase(), nans: nanPositions }),
   ),
-  async check(backend, stored: { op: 'conv'; c: Conv2dCase; nans: (number | [number, number])[] } | { op: 'pool'; c: Pool2dCase; nans: (number | [number, number])[] }) {
+  async check(backend, stored: { op: 'conv'; c: Conv2dCase; nans: (number | [number, number])[] } | { op: 'pool'; c: Pool2dCase; nans: (number | [number, number])[] }, context) {
     const nans = stored.nans.map((n) => (typeof n === 'number' ? ([n, 0] as const) : ([n[0], n[1]] as const)));
     const t = { ...stored, nans };
     if (t.op === 'conv') {
       const c = t.c;
       const x = withNaNs(float32Tensor(c.xShape, c.seed), t.nans);
-      await expectConforms(backend, 'conv2d', [x, float32Tensor(c.weightShape, c.seed + 1), null, c.options]);
+      await expectConforms(backend, 'conv2d', [x, float32Tensor(c.weightShape, c.seed + 1), null, c.options], context);
       return;
     }
     const c = t.c;
     const x = withNaNs(float32Tensor(c.xShape, c.seed, 'distinct'), t.nans);
     if (c.kind === 'max') {
-      await expectConforms(backend, 'maxPool2d', [x, c.options]);
-      await expectConforms(backend, 'maxPool2dBackward', [float32Tensor(ref.maxPool2d(x, c.options).shape, c.seed + 1), x, c.options]);
+      await expectConforms(backend, 'maxPool2d', [x, c.options], context);
+      await expectConforms(backend, 'maxPool2dBackward', [float32Tensor(ref.maxPool2d(x, c.options).shape, c.seed + 1), x, c.options], context);
     } else {
-      await expectConforms(backend, 'avgPool2d', [x, c.options]);
+      await expectConforms(backend, 'avgPool2d', [x, c.options], context);
     }
   },
 });

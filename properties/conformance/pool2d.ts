@@ -35,12 +35,12 @@ export const maxPool2dEqualsReference = defineProperty({
   partial: true,
   statement: 'maxPool2d selects exactly the reference\'s values; its dx adds the same gradients to the same first maxima (row-major, ties included)',
   arbitrary: conformanceMaxPoolCases,
-  async check(backend, c: MaxCase) {
+  async check(backend, c: MaxCase, context) {
     // Distinct values make every window's winner unique; ties (integers in [-2, 2]) make the first-maximum rule decide.
     const x = float32Tensor(c.xShape, c.seed, c.values ?? 'distinct');
-    await expectConforms(backend, 'maxPool2d', [x, c.options]);
+    await expectConforms(backend, 'maxPool2d', [x, c.options], context);
     const dy = float32Tensor(ref.maxPool2d(x, c.options).shape, c.seed + 1);
-    await expectConforms(backend, 'maxPool2dBackward', [dy, x, c.options]);
+    await expectConforms(backend, 'maxPool2dBackward', [dy, x, c.options], context);
   },
 });
 
@@ -51,11 +51,11 @@ export const avgPool2dEqualsReference = defineProperty({
   partial: true,
   statement: 'avgPool2d and its dx equal the reference within the error model (PyTorch\'s divisor, ceilMode, countIncludePad)',
   arbitrary: fc.tuple(conformancePoolCases('avg'), fc.constantFrom('uniform' as const, 'cancelling' as const)).map(([c, values]) => ({ ...(c as AvgCase), values })),
-  async check(backend, c: AvgCase) {
+  async check(backend, c: AvgCase, context) {
     // Cancelling values (16 binades, random signs): the error model must hold where sums cancel.
     const x = float32Tensor(c.xShape, c.seed, c.values ?? 'uniform');
-    await expectConforms(backend, 'avgPool2d', [x, c.options]);
+    await expectConforms(backend, 'avgPool2d', [x, c.options], context);
     const dy = float32Tensor(ref.avgPool2d(x, c.options).shape, c.seed + 1);
-    await expectConforms(backend, 'avgPool2dBackward', [dy, x, c.options]);
+    await expectConforms(backend, 'avgPool2dBackward', [dy, x, c.options], context);
   },
 });

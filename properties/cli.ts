@@ -33,6 +33,8 @@ options:
   --record DIR      store each failure's shrunk case in DIR/<property>.json (never in the harness's own files)
   --shard K/N       run only the K-th of N shares of the properties (K from 1), e.g. one per CI machine;
                     merge joins their --json reports into one
+  --property ID     run only this property (with --seed and --path: replay one failure, as each failure prints)
+  --path PATH       fast-check's replay path of a failure
   --repro DIR       write each conformance failure as DIR/<property>.repro.mts: its concrete inputs and a
                     script that calls your module and the reference (npx tsx FILE; exit 1 while it fails)
   --help            this text
@@ -85,7 +87,7 @@ async function main(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       ops: { type: 'string' }, seed: { type: 'string' }, runs: { type: 'string' }, errors: { type: 'string', default: 'port' },
-      json: { type: 'string' }, junit: { type: 'string' }, record: { type: 'string' }, repro: { type: 'string' }, shard: { type: 'string' }, help: { type: 'boolean', default: false },
+      json: { type: 'string' }, junit: { type: 'string' }, record: { type: 'string' }, repro: { type: 'string' }, shard: { type: 'string' }, property: { type: 'string' }, path: { type: 'string' }, help: { type: 'boolean', default: false },
     },
   });
   if (values.help) {
@@ -124,14 +126,19 @@ async function main(argv: string[]): Promise<number> {
   const { backend: loaded, expected } = await loadBackend(modulePath);
   const backend = ops ? restrictOperations(loaded, ops as OperationName[]) : loaded;
   // A shard is every N-th property from the K-th on, in the suite's fixed order: shards never overlap and together cover all.
-  const only = shard ? selectProperties(loaded).map((p) => p.id).filter((_, i) => i % Number(shard[2]) === Number(shard[1]) - 1) : undefined;
-  const results = await runPropertySuite(backend, {
-    seed, numRuns, errorContract: values.errors, expectedDifferences: expected, only,
+  const sharded = shard ? selectProperties(loaded).map((p) => p.id).filter((_, i) => i % Number(shard[2]) === Number(shard[1]) - 1) : undefined;
+  const only = values.property ? [values.property] : sharded;
+  const found = await runPropertySuite(backend, {
+    seed, numRuns, errorContract: values.errors, expectedDifferences: expected, only, path: values.path,
     onCounterexample: values.record
       ? (id, c, r) => storeRegression(id, { name: `${r.backend}, seed ${r.seed}`, found: new Date().toISOString().slice(0, 10), case: c }, here(values.record!))
       : undefined,
   });
   (backend as { dispose?: () => void }).dispose?.();
+  // Each failure's replay is this command (the suite's own default names this repository's tests).
+  const results = found.map((r) => (r.replay === undefined ? r : {
+    ...r, replay: `npm run harness -- check ${modulePath} --property ${r.id} --seed ${r.seed} --runs ${numRuns}${r.counterexamplePath ? ` --path ${r.counterexamplePath}` : ''}${ops ? ` --ops ${ops.join(',')}` : ''}`,
+  }));
   const report = suiteReport(loaded.name, seed, numRuns, results);
   for (const r of results.filter((p) => !p.passed)) console.log(`${describeFailure(r)}\n`);
   console.log(formatSummary(report));

@@ -59,6 +59,17 @@ function flushed(expected: T, f: (...inputs: T[]) => T, ...inputs: T[]): { orExp
   return [expected, ...inputs].some(hasSubnormal) ? { orExpected: flushSubnormals(f(...inputs.map(flushSubnormals))) } : {};
 }
 
+/**
+ * A pool's dx: each cell gathers the gradients of the windows it belongs to (max: those it wins),
+ * at most kh*kw of them, a sum whose absolute value is the backward run on |dy|.
+ */
+function poolBackward(op: 'maxPool2d' | 'avgPool2d', dy: T, x: T, options: ref.MaxPool2dOptions & ref.AvgPool2dOptions, label: string): Expectation[] {
+  const backward = op === 'maxPool2d' ? ref.maxPool2dBackward : ref.avgPool2dBackward;
+  const g = ref.resolvePool2d(op, x.shape, options, op === 'maxPool2d' ? ref.MAX_POOL2D_OPTIONS : ref.AVG_POOL2D_OPTIONS);
+  const bound = sumOfProductsTolerance(backward(abs(dy), x, options).dx.data, g.kernelH * g.kernelW);
+  return [{ name: `${label}${op}Backward dx`, part: 'dx', expected: backward(dy, x, options).dx, bound }];
+}
+
 export const EXPECTATIONS: Record<OperationName, Expect> = {
   conv2d([x, w, b, options], label = '') {
     const o = options as ref.Conv2dOptions | undefined;
@@ -77,28 +88,15 @@ export const EXPECTATIONS: Record<OperationName, Expect> = {
     return ([['dx', g.outChannelsPerGroup * g.kernelH * g.kernelW], ['dw', positions], ['db', positions]] as const).map(([part, terms]) =>
       ({ name: `${label}conv2dBackward ${part}`, part, expected: want[part], bound: sumOfProductsTolerance(absolute[part].data, terms) }));
   },
-  maxPool2d([x, options], label = '') {
-    return [{ name: `${label}maxPool2d`, expected: ref.maxPool2d(x as T, options as ref.MaxPool2dOptions), bound: 0 }];
-  },
-  maxPool2dBackward([dy, x, options], label = '') {
-    const o = options as ref.MaxPool2dOptions;
-    const g = ref.resolvePool2d('maxPool2d', (x as T).shape, o, ref.MAX_POOL2D_OPTIONS);
-    // A cell can win up to kh*kw overlapping windows: a sum of that many gradients.
-    const bound = sumOfProductsTolerance(ref.maxPool2dBackward(abs(dy as T), x as T, o).dx.data, g.kernelH * g.kernelW);
-    return [{ name: `${label}maxPool2dBackward dx`, part: 'dx', expected: ref.maxPool2dBackward(dy as T, x as T, o).dx, bound }];
-  },
+  maxPool2d: ([x, options], label = '') => [{ name: `${label}maxPool2d`, expected: ref.maxPool2d(x as T, options as ref.MaxPool2dOptions), bound: 0 }],
+  maxPool2dBackward: ([dy, x, options], label = '') => poolBackward('maxPool2d', dy as T, x as T, options as ref.MaxPool2dOptions, label),
   avgPool2d([x, options], label = '') {
     const o = options as ref.AvgPool2dOptions;
     const g = ref.resolvePool2d('avgPool2d', (x as T).shape, o, ref.AVG_POOL2D_OPTIONS);
     const bound = sumOfProductsTolerance(ref.avgPool2d(abs(x as T), o).data, g.kernelH * g.kernelW);
     return [{ name: `${label}avgPool2d`, expected: ref.avgPool2d(x as T, o), bound }];
   },
-  avgPool2dBackward([dy, x, options], label = '') {
-    const o = options as ref.AvgPool2dOptions;
-    const g = ref.resolvePool2d('avgPool2d', (x as T).shape, o, ref.AVG_POOL2D_OPTIONS);
-    const bound = sumOfProductsTolerance(ref.avgPool2dBackward(abs(dy as T), x as T, o).dx.data, g.kernelH * g.kernelW);
-    return [{ name: `${label}avgPool2dBackward dx`, part: 'dx', expected: ref.avgPool2dBackward(dy as T, x as T, o).dx, bound }];
-  },
+  avgPool2dBackward: ([dy, x, options], label = '') => poolBackward('avgPool2d', dy as T, x as T, options as ref.AvgPool2dOptions, label),
   matmul([A, B], label = '') {
     const bound = sumOfProductsTolerance(ref.matmul(abs(A as T), abs(B as T)).data, (A as T).shape[1]);
     return [{ name: `${label}matmul`, expected: ref.matmul(A as T, B as T), bound }];

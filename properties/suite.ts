@@ -51,7 +51,8 @@ export interface ExpectedDifference {
  * - passed: every case held;
  * - failed: a case broke the property (the counterexample says which);
  * - not implemented: the backend lacks the operations the property needs (listed in `missing`);
- * - declined: every drawn case was declined (UnsupportedOptionError, or an operation not implemented);
+ * - declined: so many drawn cases were declined (UnsupportedOptionError, or an operation not implemented)
+ *   that the run stopped short of its cases; those that ran passed;
  * - expected difference: failed, as an entry of `expectedDifferences` says it does;
  * - unexpected pass: passed, though an entry says it fails (the entry is stale).
  */
@@ -163,7 +164,8 @@ export async function runProperty(backend: PartialBackend, property: BackendProp
   }
   const counterexample = details.counterexample?.[0];
   if (counterexample === undefined && unsupported + notImplemented > 0 && details.numRuns < numRuns) {
-    return { ...base, ...counts, status: 'declined', passed: true, error: `every drawn case was declined (${unsupported} unsupported, ${notImplemented} not implemented)` };
+    const ran = details.numRuns === 0 ? 'no case ran' : `only ${details.numRuns} of ${numRuns} cases ran, and passed`;
+    return { ...base, ...counts, status: 'declined', passed: true, error: `${ran}: ${unsupported} drawn cases declined, ${notImplemented} called operations not implemented` };
   }
   const error = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance ?? 'no case could be generated');
   const result: PropertyResult = {

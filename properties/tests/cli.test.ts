@@ -70,6 +70,12 @@ describe('npm run harness -- check MODULE', () => {
     expect(code, out).toBe(1);
     expect(out).toMatch(/conv2d-forward-equals-reference failed on backend 'off-by-one'/);
     expect(out).toMatch(/counterexample: \{/);
+    // The printed replay is this command, and it reproduces the failure.
+    const replay = out.match(/replay: npm run harness -- check (\S+) --property conv2d-forward-equals-reference --seed (\d+) --runs 5 --path (\S+) --ops conv2d/);
+    expect(replay, out).not.toBeNull();
+    const again = harness('check', replay![1], '--property', 'conv2d-forward-equals-reference', '--seed', replay![2], '--runs', '5', '--path', replay![3], '--ops', 'conv2d');
+    expect(again.code, again.out).toBe(1);
+    expect(again.out).toMatch(/conv2d-forward-equals-reference failed on backend 'off-by-one'/);
     expect(existsSync(join(record, 'conv2d-forward-equals-reference.json'))).toBe(true);
     expect(readFileSync(join(REGRESSIONS_DIR, 'conv2d-forward-equals-reference.json'), 'utf8')).toBe(before); // the harness's own fixtures untouched
     // The repro: concrete values and a script that fails when run, naming what differs.

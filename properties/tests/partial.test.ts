@@ -8,6 +8,7 @@ import * as ref from '../../reference/index';
 import type { PartialBackend } from '../../kernels/backend';
 import { createMutantBackend } from '../mutants';
 import { DEFAULT_SEED, runPropertySuite, type PropertyResult } from '../suite';
+import { describePropertySuite } from '../vitestSuite';
 
 const options = { seed: DEFAULT_SEED, numRuns: 10 };
 const f32 = (t: ref.Tensor): ref.Tensor => ({ shape: t.shape, data: Float32Array.from(t.data) });
@@ -106,4 +107,9 @@ describe('the error contract for ports', () => {
     const [unnamed] = await runPropertySuite(reworded('convolution'), { ...options, only, errorContract: 'port' });
     expect(unnamed.error).toMatch(/the message must start with 'conv2d:'/);
   });
+});
+
+// The vitest form on the same port: conv2d passes, relu shows as skipped ("not implemented: relu, reluBackward").
+describePropertySuite('conv-only, as vitest tests', () => new ConvOnly() as PartialBackend, {
+  only: ['conv2d-forward-equals-reference', 'relu-equals-reference'], numRuns: 5,
 });

@@ -2,14 +2,14 @@
  * What `npm run bench` measures: named shapes, and for each the operations timed on it, with their
  * work (floating-point operations, or elements for pools) so throughput can be derived.
  */
-import * as ref from '../reference/index';
-import { withoutResidency, type Backend } from '../kernels/backend';
-import { LENET } from '../fixtures/lenet/architecture';
-import { initParameters, toDevice, trainStep, type LayerParameters } from '../fixtures/lenet/model';
-import { compareScalars, type Comparison } from '../properties/compare';
-import { EXPECTATIONS, judge, type OperationName } from '../properties/judges';
-import { float32Tensor } from '../properties/tensors';
-import { recordStep, releaseParameters, replayStep } from './trainStep';
+import * as ref from '../reference/index.ts';
+import { withoutResidency, type Backend } from '../kernels/backend.ts';
+import { LENET } from '../fixtures/lenet/architecture.ts';
+import { initParameters, toDevice, trainStep, type LayerParameters } from '../fixtures/lenet/model.ts';
+import { compareScalars, type Comparison } from '../properties/compare.ts';
+import { EXPECTATIONS, judge, type OperationName } from '../properties/judges.ts';
+import { float32Tensor } from '../properties/tensors.ts';
+import { recordStep, releaseParameters, replayStep } from './trainStep.ts';
 
 /** What a check found: the worst comparison's `|result - reference| / bound` (<= 1 passes) and, when it failed, its message. */
 export interface CheckResult {

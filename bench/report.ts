@@ -1,5 +1,5 @@
 /** The bench's outputs: a terminal table, the JSON record, an SVG chart, and the comparison with an earlier run. */
-import type { MachineLimit } from './machineLimit';
+import type { MachineLimit } from './machineLimit.ts';
 
 /**
  * Peers measured on this project's 2-core machine (../shared/GPUJS-NOTES.md), conv2d forward,

@@ -7,11 +7,11 @@ import { mkdirSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { availableBackends, createBackend, type BackendName } from '../kernels/index';
-import { benchCases } from './cases';
-import { measureMachineLimit } from './machineLimit';
-import { timeCase } from './timing';
-import { formatComparison, formatNotTimed, formatPeers, formatSvg, formatTable, type BenchReport, type BenchResult } from './report';
+import { availableBackends, createBackend, type BackendName } from '../kernels/index.ts';
+import { benchCases } from './cases.ts';
+import { measureMachineLimit } from './machineLimit.ts';
+import { timeCase } from './timing.ts';
+import { formatComparison, formatNotTimed, formatPeers, formatSvg, formatTable, type BenchReport, type BenchResult } from './report.ts';
 
 const HELP = `npm run bench -- [options]
 
@@ -125,8 +125,8 @@ async function main(): Promise<void> {
 
 /** The bench's cases timed inside headless Chromium on gpu.js's browser backends (the page's own clock). */
 async function browserResults(o: { quick: boolean; timeMs: number; shapes?: string[]; ops?: string[] }): Promise<Omit<BenchResult, 'speedupOverReference' | 'shareOfLimit'>[]> {
-  const { startHarnessServer } = await import('../properties/browser/server');
-  const { openPage } = await import('../properties/browser/chromium');
+  const { startHarnessServer } = await import('../properties/browser/server.ts');
+  const { openPage } = await import('../properties/browser/chromium.ts');
   const server = await startHarnessServer();
   const session = await openPage(server.url);
   const out: Omit<BenchResult, 'speedupOverReference' | 'shareOfLimit'>[] = [];

@@ -4,11 +4,11 @@
  * browser page both use it.
  */
 import { Bench } from 'tinybench';
-import type { ResidentTensor, Tensor } from '../reference/index';
-import { mapTensorArguments, wrapOperations } from '../properties/adapters/resident';
-import type { Backend, DeviceMemory } from '../kernels/backend';
-import type { BenchCase, CheckResult } from './cases';
-import type { BenchResult } from './report';
+import type { ResidentTensor, Tensor } from '../reference/index.ts';
+import { mapTensorArguments, wrapOperations } from '../properties/adapters/resident.ts';
+import type { Backend, DeviceMemory } from '../kernels/backend.ts';
+import type { BenchCase, CheckResult } from './cases.ts';
+import type { BenchResult } from './report.ts';
 
 export async function timeCase(backend: Backend, c: BenchCase, timeMs: number): Promise<Omit<BenchResult, 'speedupOverReference' | 'shareOfLimit'>> {
   // Where the backend keeps tensors (wasm-simd), an operation is timed as a training step runs it:

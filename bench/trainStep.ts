@@ -10,13 +10,13 @@
  * judged where it is made, whatever came before it: no bound is carried through the network, so a
  * wrong gradient in the first layer is caught as surely as one in the last.
  */
-import * as ref from '../reference/index';
-import type { Backend } from '../kernels/backend';
-import { LENET, parameterShapes, type LayerSpec } from '../fixtures/lenet/architecture';
-import { toDevice, trainStep, type LayerParameters } from '../fixtures/lenet/model';
-import { wrapOperations } from '../properties/adapters/resident';
-import type { Comparison } from '../properties/compare';
-import { EXPECTATIONS, judge, type OperationName } from '../properties/judges';
+import * as ref from '../reference/index.ts';
+import type { Backend } from '../kernels/backend.ts';
+import { LENET, parameterShapes, type LayerSpec } from '../fixtures/lenet/architecture.ts';
+import { toDevice, trainStep, type LayerParameters } from '../fixtures/lenet/model.ts';
+import { wrapOperations } from '../properties/adapters/resident.ts';
+import type { Comparison } from '../properties/compare.ts';
+import { EXPECTATIONS, judge, type OperationName } from '../properties/judges.ts';
 
 /** One operation as the step called it: host copies of its arguments and of its result (for sgd, the parameters after it). */
 export interface RecordedOp {

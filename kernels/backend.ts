@@ -6,7 +6,7 @@
  */
 import type {
   AvgPool2dOptions, Conv2dGradients, Conv2dOptions, Labels, LinearGradients, MaxPool2dOptions, ResidentTensor, Tensor,
-} from '../reference/index';
+} from '../reference/index.ts';
 
 /**
  * Tensors kept on a backend between operations, so a chain of them (a whole training step) copies

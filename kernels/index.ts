@@ -2,16 +2,16 @@
  * The kernel registry: `createBackend(name)` returns the reference operations behind one async
  * interface, on the backend named; `availableBackends()` says which run on this machine and why not.
  */
-import { BackendUnavailableError, type Backend, type BackendName } from './backend';
-import { createGpuJsBackend } from './gpujs/index';
-import { createReferenceBackend } from './referenceBackend';
-import { createWasmSimdBackend } from './wasmSimd/index';
+import { BackendUnavailableError, type Backend, type BackendName } from './backend.ts';
+import { createGpuJsBackend } from './gpujs/index.ts';
+import { createReferenceBackend } from './referenceBackend.ts';
+import { createWasmSimdBackend } from './wasmSimd/index.ts';
 
 export {
   BackendUnavailableError, UnsupportedOptionError, isUnsupportedOption, NotImplementedError, OPERATION_NAMES, implementedOperations,
   type Backend, type BackendName, type DeviceMemory, type OperationName, type PartialBackend,
-} from './backend';
-export type { GpuJsBackend } from './gpujs/index';
+} from './backend.ts';
+export type { GpuJsBackend } from './gpujs/index.ts';
 
 /** Every backend name, in the order the suite and the bench try them. */
 export const BACKEND_NAMES: readonly BackendName[] = ['reference', 'wasm-simd', 'cpu', 'webasm', 'headlessgl', 'webgpu'];

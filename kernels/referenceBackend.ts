@@ -1,6 +1,6 @@
 /** The reference operators behind the backend interface: the baseline for the suite and the bench. */
-import * as ref from '../reference/index';
-import type { Backend } from './backend';
+import * as ref from '../reference/index.ts';
+import type { Backend } from './backend.ts';
 
 export function createReferenceBackend(): Backend {
   return {

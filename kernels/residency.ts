@@ -3,7 +3,7 @@
  * the read-back copy, release, and the scopes that release what they made. A backend subclasses
  * `DeviceTensor` with where its values live (a wasm address, a GL texture).
  */
-import { formatShape, RESIDENT, type ResidentTensor, type Tensor } from '../reference/index';
+import { formatShape, RESIDENT, type ResidentTensor, type Tensor } from '../reference/index.ts';
 
 export abstract class DeviceTensor implements ResidentTensor {
   readonly [RESIDENT]: string;

@@ -2,7 +2,7 @@
  * Which backends the suites run on. Every backend that can start here runs; REQUIRE_BACKENDS
  * (comma-separated, as CI sets it) turns a backend that cannot start into a failure instead of a skip.
  */
-import { availableBackends, type BackendName } from '../kernels/index';
+import { availableBackends, type BackendName } from '../kernels/index.ts';
 
 export const REQUIRED_BACKENDS: readonly string[] = (process.env.REQUIRE_BACKENDS ?? '')
   .split(',')

@@ -1,23 +1,27 @@
+#!/usr/bin/env node
 /**
- * `npm run harness -- check ./my-backend.ts`: the property suite against a backend in a module of
+ * `npx d2l-convnet-harness check ./my-backend.ts` (in this repository `npm run harness -- check …`): the property suite against a backend in a module of
  * your own, with a readable summary, JSON and JUnit reports, and exit code 1 on an unexpected
  * failure. `--help` lists the options; the README's "Running the suite against your own backend" explains.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { OPERATION_NAMES, type OperationName, type PartialBackend } from '../kernels/backend';
-import { storeRegression } from './regressions';
-import { formatSummary, junitXml, mergeReports, suiteReport, type SuiteReport } from './reports';
-import { reproScript } from './repro';
-import { DEFAULT_SEED, describeFailure, runPropertySuite, selectProperties, type ExpectedDifference } from './suite';
+import { OPERATION_NAMES, type OperationName, type PartialBackend } from '../kernels/backend.ts';
+import { backendFromModule, type BackendModule } from './backendModule.ts';
+import { harnessRoot, loadRegressions, storeRegression } from './regressions.ts';
+import { formatSummary, junitXml, mergeReports, suiteReport, type SuiteReport } from './reports.ts';
+import { reproScript } from './repro.ts';
+import { DEFAULT_SEED, describeFailure, runPropertySuite, selectProperties } from './suite.ts';
 
-const HELP = `usage: npm run harness -- check MODULE [options]
-       npm run harness -- merge REPORT.json... [--json FILE] [--junit FILE]
+const HELP = `usage: d2l-convnet-harness check MODULE [options]
+       d2l-convnet-harness merge REPORT.json... [--json FILE] [--junit FILE]
+       d2l-convnet-harness repro FILE.repro.mts
+(in the harness's own repository: npm run harness -- check MODULE …)
 
-MODULE exports a backend: as default or as createBackend, either the backend itself or a (possibly
-async) function returning it. A backend has a name and any of the operations (see kernels/backend.ts);
+MODULE exports a backend: as default or as createBackend, the backend itself, a (possibly async)
+function returning it, or its class (constructed with no arguments). A backend has a name and any of the operations (see kernels/backend.ts);
 the ones it lacks are reported as not implemented. It may also export expectedDifferences:
 [{ property, reason, link? }], the properties it is known to fail.
 
@@ -30,13 +34,14 @@ options:
                     (the reference's messages byte for byte)
   --json FILE       write the report as JSON
   --junit FILE      write the report as JUnit XML
-  --record DIR      store each failure's shrunk case in DIR/<property>.json (never in the harness's own files)
+  --record DIR      store each failure's shrunk case in DIR/<property>.json (never in the harness's own files);
+                    the cases already in DIR run first, every time, after the harness's own stored ones
   --shard K/N       run only the K-th of N shares of the properties (K from 1), e.g. one per CI machine;
                     merge joins their --json reports into one
   --property ID     run only this property (with --seed and --path: replay one failure, as each failure prints)
   --path PATH       fast-check's replay path of a failure
   --repro DIR       write each conformance failure as DIR/<property>.repro.mts: its concrete inputs and a
-                    script that calls your module and the reference (npx tsx FILE; exit 1 while it fails)
+                    script that calls your module and the reference (run it with the repro command; exit 1 while it fails)
   --help            this text
 
 exit code: 0 when no property failed unexpectedly, 1 otherwise, 2 for a usage error.
@@ -47,20 +52,33 @@ class UsageError extends Error {}
 /** Paths are the caller's: npm runs scripts in the package root, and says where it was called from in INIT_CWD. */
 const here = (path: string) => resolve(process.env.INIT_CWD ?? process.cwd(), path);
 
-/** This harness's root, which a repro script imports the reference and the error models from. */
-const HARNESS_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * Where a repro script imports the harness from: the package's name when the harness is an
+ * installed package (the script then runs anywhere it is installed), else this checkout's source.
+ */
+const HARNESS_ROOT = harnessRoot();
+const INSTALLED = HARNESS_ROOT.split(sep).includes('node_modules');
+const PACKAGE = JSON.parse(readFileSync(join(HARNESS_ROOT, 'package.json'), 'utf8')) as { name: string; bin: Record<string, string> };
+const HARNESS_IMPORT = INSTALLED ? PACKAGE.name : join(HARNESS_ROOT, 'properties', 'index.ts');
+/** This command as the caller typed it: the package's bin, or the repository's npm script. */
+const COMMAND = INSTALLED ? `npx ${Object.keys(PACKAGE.bin)[0]}` : 'npm run harness --';
 
-/** The backend a module exports, made if it exports a factory. */
-async function loadBackend(path: string): Promise<{ backend: PartialBackend; expected: readonly ExpectedDifference[] }> {
+/** From the built package (JavaScript), a TypeScript module needs a loader: tsx's, registered once. */
+async function loadTypeScript(): Promise<void> {
+  if (import.meta.url.endsWith('.ts')) return; // already running under tsx
+  const { register } = await import('tsx/esm/api');
+  register();
+}
+
+/** The backend a module exports (see backendModule.ts); a module that is not one is a usage error. */
+async function loadBackend(path: string): Promise<BackendModule> {
+  await loadTypeScript();
   const module = (await import(pathToFileURL(here(path)).href)) as Record<string, unknown>;
-  const exported = module.createBackend ?? module.default;
-  if (exported === undefined) throw new UsageError(`${path} exports neither createBackend nor a default: export the backend or a function that returns it.`);
-  const backend = (typeof exported === 'function' ? await (exported as () => unknown)() : exported) as PartialBackend;
-  if (typeof backend !== 'object' || backend === null || typeof backend.name !== 'string') {
-    throw new UsageError(`${path}: the exported backend must be an object with a string name; got ${typeof backend}.`);
+  try {
+    return await backendFromModule(module, path);
+  } catch (error) {
+    throw error instanceof TypeError ? new UsageError(error.message) : error;
   }
-  const expected = (module.expectedDifferences as readonly ExpectedDifference[] | undefined) ?? [];
-  return { backend, expected };
 }
 
 /** `backend` with only `ops` visible: the others read as missing (a Proxy, so a class keeps its methods). */
@@ -95,6 +113,12 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const [command, modulePath] = positionals;
+  if (command === 'repro') {
+    if (!modulePath) throw new UsageError('repro needs the script --repro wrote, e.g. repro ./repros/conv2d-forward-equals-reference.repro.mts.');
+    await loadTypeScript();
+    await import(pathToFileURL(here(modulePath)).href); // the script exits 1 while the failure lasts
+    return 0;
+  }
   const write = (file: string, text: string) => {
     mkdirSync(dirname(here(file)), { recursive: true });
     writeFileSync(here(file), text);
@@ -109,7 +133,7 @@ async function main(argv: string[]): Promise<number> {
     if (values.junit) write(values.junit, junitXml(merged));
     return merged.passed ? 0 : 1;
   }
-  if (command !== 'check' || !modulePath) throw new UsageError(`expected 'check MODULE' or 'merge REPORT.json...'; got '${positionals.join(' ')}'. See --help.`);
+  if (command !== 'check' || !modulePath) throw new UsageError(`expected 'check MODULE', 'merge REPORT.json...' or 'repro FILE'; got '${positionals.join(' ')}'. See --help.`);
   const seed = values.seed === undefined ? DEFAULT_SEED : Number(values.seed);
   if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer; got '${values.seed}'.`);
   const numRuns = positiveInteger('runs', values.runs, 20);
@@ -123,13 +147,15 @@ async function main(argv: string[]): Promise<number> {
     throw new UsageError(`--shard must be K/N with 1 <= K <= N, e.g. 2/4; got '${values.shard}'.`);
   }
 
-  const { backend: loaded, expected } = await loadBackend(modulePath);
+  const { backend: loaded, expectedDifferences: expected } = await loadBackend(modulePath);
   const backend = ops ? restrictOperations(loaded, ops as OperationName[]) : loaded;
   // A shard is every N-th property from the K-th on, in the suite's fixed order: shards never overlap and together cover all.
   const sharded = shard ? selectProperties(loaded).map((p) => p.id).filter((_, i) => i % Number(shard[2]) === Number(shard[1]) - 1) : undefined;
   const only = values.property ? [values.property] : sharded;
   const found = await runPropertySuite(backend, {
     seed, numRuns, errorContract: values.errors, expectedDifferences: expected, only, path: values.path,
+    // The cases that caught real bugs and mutants (shipped with the harness), then the caller's own.
+    regressionCases: (id) => [...loadRegressions(id), ...(values.record ? loadRegressions(id, here(values.record)) : [])].map((r) => r.case),
     onCounterexample: values.record
       ? (id, c, r) => storeRegression(id, { name: `${r.backend}, seed ${r.seed}`, found: new Date().toISOString().slice(0, 10), case: c }, here(values.record!))
       : undefined,
@@ -137,14 +163,16 @@ async function main(argv: string[]): Promise<number> {
   (backend as { dispose?: () => void }).dispose?.();
   // Each failure's replay is this command (the suite's own default names this repository's tests).
   const results = found.map((r) => (r.replay === undefined ? r : {
-    ...r, replay: `npm run harness -- check ${modulePath} --property ${r.id} --seed ${r.seed} --runs ${numRuns}${r.counterexamplePath ? ` --path ${r.counterexamplePath}` : ''}${ops ? ` --ops ${ops.join(',')}` : ''}`,
+    ...r, replay: `${COMMAND} check ${modulePath} --property ${r.id} --seed ${r.seed} --runs ${numRuns}${r.counterexamplePath ? ` --path ${r.counterexamplePath}` : ''}${ops ? ` --ops ${ops.join(',')}` : ''}`,
   }));
   const report = suiteReport(loaded.name, seed, numRuns, results);
   for (const r of results.filter((p) => !p.passed)) console.log(`${describeFailure(r)}\n`);
   console.log(formatSummary(report));
   if (values.repro) {
     for (const r of results.filter((p) => !p.passed && p.failingCall)) {
-      write(join(values.repro, `${r.id}.repro.mts`), reproScript({ property: r.id, backend: r.backend, modulePath: here(modulePath), harnessRoot: HARNESS_ROOT, call: r.failingCall! }));
+      const script = join(here(values.repro), `${r.id}.repro.mts`);
+      const fromScript = relative(dirname(script), here(modulePath)).split(sep).join('/'); // relative, so the folder can be committed or moved with the module
+      write(script, reproScript({ property: r.id, backend: r.backend, modulePath: fromScript.startsWith('.') ? fromScript : `./${fromScript}`, harness: HARNESS_IMPORT, call: r.failingCall! }));
     }
   }
   if (values.json) write(values.json, `${JSON.stringify(report, null, 2)}\n`);

@@ -8,7 +8,7 @@
  * Values: NaN must meet NaN; infinities must be equal; zeros compare equal whatever their sign (the
  * bits are compared by `assertSameBits` only); otherwise `|actual - expected| <= bound`.
  */
-import { formatShape, type Tensor } from '../reference/index';
+import { formatShape, type Tensor } from '../reference/index.ts';
 
 export class PropertyViolation extends Error {
   /** The one call that broke a conformance property, where there is one (its repro). */

@@ -3,9 +3,9 @@
  * is visible (and, in properties/tests/coverage.test.ts, a failure).
  */
 import fc from 'fast-check';
-import * as ref from '../reference/index';
-import type { Conv2dCase } from './arbitraries/conv2dCase';
-import type { Pool2dCase } from './arbitraries/pool2dCase';
+import * as ref from '../reference/index.ts';
+import type { Conv2dCase } from './arbitraries/conv2dCase.ts';
+import type { Pool2dCase } from './arbitraries/pool2dCase.ts';
 
 function paddingForm(p: ref.Padding2d | undefined): string {
   if (p === undefined || typeof p === 'number') return 'number';

@@ -1,4 +1,4 @@
-import type { Tensor } from '../reference/index';
+import type { Tensor } from '../reference/index.ts';
 
 /**
  * Central-difference gradient of a scalar function, in float64: for each element,

@@ -6,16 +6,16 @@
  * output should be (conv2dBackward: dx, dw, db) within what bound; `judge` compares a result with
  * them. `label` prefixes every name (e.g. 'conv1 ').
  */
-import * as ref from '../reference/index';
-import { NotImplementedError, type Backend, type OperationName } from '../kernels/backend';
-import type { CheckContext } from './property';
-import { compareScalars, compareTensors, PropertyViolation, type Comparison } from './compare';
-import { abs } from './tensorOps';
-import { flushSubnormals } from './tensors';
+import * as ref from '../reference/index.ts';
+import { NotImplementedError, type Backend, type OperationName } from '../kernels/backend.ts';
+import type { CheckContext } from './property.ts';
+import { compareScalars, compareTensors, PropertyViolation, type Comparison } from './compare.ts';
+import { abs } from './tensorOps.ts';
+import { flushSubnormals } from './tensors.ts';
 import {
   crossEntropyBackwardTolerance, crossEntropyTolerance, logSoftmaxBackwardTolerance, logSoftmaxTolerance, productTolerance, sgdTolerance,
   sigmoidTolerance, SMALLEST_NORMAL, softmaxBackwardTolerance, softmaxTolerance, sumOfProductsTolerance,
-} from './tolerance';
+} from './tolerance.ts';
 
 type T = ref.Tensor;
 export type { OperationName };

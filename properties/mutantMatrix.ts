@@ -3,10 +3,10 @@
  * as which properties catch each mutant and which mutants each property catches. The test
  * (properties/tests/mutants.test.ts) checks only the catches each mutant declares; this is the full picture.
  */
-import { ALL_PROPERTIES } from './all';
-import { createMutantBackend, MUTANTS } from './mutants';
-import { loadRegressions } from './regressions';
-import { DEFAULT_SEED, runPropertySuite } from './suite';
+import { ALL_PROPERTIES } from './all.ts';
+import { createMutantBackend, MUTANTS } from './mutants.ts';
+import { loadRegressions } from './regressions.ts';
+import { DEFAULT_SEED, runPropertySuite } from './suite.ts';
 
 const caughtBy = new Map<string, string[]>();
 let missing = 0;

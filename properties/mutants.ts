@@ -4,12 +4,12 @@
  * Each mutant is the float32-rounded reference with one realistic kernel bug (in one operation, or
  * in a forward and its backward alike), written as the loop a kernel author would write, with the bug in place.
  */
-import * as ref from '../reference/index';
-import type { Backend } from '../kernels/backend';
-import { createReferenceBackend } from '../kernels/referenceBackend';
-import { checkConv2d } from '../reference/conv2d';
-import { checkMaxPool2d, checkMaxPool2dBackward } from '../reference/maxPool2d';
-import { checkSgd } from '../reference/sgd';
+import * as ref from '../reference/index.ts';
+import type { Backend } from '../kernels/backend.ts';
+import { createReferenceBackend } from '../kernels/referenceBackend.ts';
+import { checkConv2d } from '../reference/conv2d.ts';
+import { checkMaxPool2d, checkMaxPool2dBackward } from '../reference/maxPool2d.ts';
+import { checkSgd } from '../reference/sgd.ts';
 
 /** Index bugs of the conv2d forward loop below. */
 type ConvLoopBug =

@@ -4,7 +4,7 @@
  * under `fixtures/regressions/` and replayed on every run.
  */
 import type fc from 'fast-check';
-import type { Backend, OperationName } from '../kernels/backend';
+import type { Backend, OperationName } from '../kernels/backend.ts';
 
 export type PropertyKind =
   /** Kernel equals reference within the error model. Skipped for the reference backend itself. */

@@ -6,7 +6,19 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const REGRESSIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'regressions');
+/**
+ * The harness's root: the nearest folder above this module with a package.json. The same folder
+ * whether this runs from source (properties/) or from the built package (dist/properties/).
+ */
+export function harnessRoot(from = dirname(fileURLToPath(import.meta.url))): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`no package.json above ${from}: the harness must run from its repository or its installed package.`);
+  }
+}
+
+/** The stored cases that ship with the harness (the package includes them). */
+export const REGRESSIONS_DIR = join(harnessRoot(), 'fixtures', 'regressions');
 
 export interface RegressionCase {
   /** What the case caught, e.g. 'mutant swapped-stride-axes' or 'webasm, seed 42'. */

@@ -3,7 +3,7 @@
  * and its counterexample) and JUnit XML (one testcase per property; not implemented and declined ones
  * are skipped, with why), and as a summary a person reads.
  */
-import type { PropertyResult, PropertyStatus } from './suite';
+import type { PropertyResult, PropertyStatus } from './suite.ts';
 
 export interface SuiteReport {
   readonly backend: string;
@@ -56,7 +56,9 @@ export function formatSummary(report: SuiteReport): string {
   const width = Math.max(...report.results.map((r) => r.id.length));
   const lines = report.results.map((r) => {
     const worst = r.worstRatio ? `, worst ${r.worstRatio === Infinity ? 'Infinity' : r.worstRatio.toPrecision(2)}x its bound` : '';
-    const counts = r.status === 'not implemented' ? `missing ${r.missing?.join(', ')}` : `${r.numRuns} cases${r.unsupported + r.notImplemented ? `, ${r.unsupported + r.notImplemented} declined` : ''}${worst}`;
+    // Drawn cases not run: declined by the backend (an option it cannot express), or calling an operation it lacks.
+    const skipped = [r.unsupported ? `${r.unsupported} declined` : '', r.notImplemented ? `${r.notImplemented} skipped (an operation not implemented)` : ''].filter(Boolean).map((s) => `, ${s}`).join('');
+    const counts = r.status === 'not implemented' ? `missing ${r.missing?.join(', ')}` : `${r.numRuns} cases${skipped}${worst}`;
     return `  ${r.id.padEnd(width)}  ${r.status.padEnd(19)}  ${counts}`;
   });
   const totals = STATUSES.filter((s) => report.summary[s] > 0).map((s) => `${report.summary[s]} ${s}`).join(', ');

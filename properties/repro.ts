@@ -2,7 +2,8 @@
  * Self-contained repros of conformance failures: the failing call's concrete arguments (values, not
  * a generator's seed) as JSON, and a short script that calls the backend's module with them, judges
  * the result against the reference exactly as the suite did, prints what differs and exits 1. A team
- * pastes the script (and the values) into its own tracker; it runs with `npx tsx FILE`.
+ * pastes the script (and the values) into its own tracker; it runs with
+ * `npx d2l-convnet-harness repro FILE` (or `npx tsx FILE`).
  */
 /** A call as JSON: typed arrays become { $typed, values } with NaN, ±Infinity and -0 spelled out. */
 export type EncodedValue = unknown;
@@ -42,21 +43,21 @@ export interface FailingCall {
 
 /**
  * A standalone TypeScript script that repeats `call` on the backend `modulePath` exports and judges
- * it with the harness at `harnessRoot` (its reference and its error models): exit 1 while it fails.
+ * it with the harness that `harness` names (the package's name, or a path to its properties/index.ts):
+ * the reference's answer and the error model, exactly as the suite judged it. Exit 1 while it fails.
  */
-export function reproScript(options: { property: string; backend: string; modulePath: string; harnessRoot: string; call: FailingCall }): string {
-  const { property, backend, modulePath, harnessRoot, call } = options;
-  const from = (path: string) => JSON.stringify(`${harnessRoot.replace(/\/$/, '')}/${path}`); // no node:path: the suite also runs in a page
+export function reproScript(options: { property: string; backend: string; modulePath: string; harness: string; call: FailingCall }): string {
+  const { property, backend, modulePath, harness, call } = options;
   return `// Repro: ${property} failed on backend '${backend}': ${call.op} on these arguments.
-// Run: npx tsx <this file>. Exits 1 while ${call.op} differs from the reference beyond its error model.
+// Run: npx d2l-convnet-harness repro <this file> (or npx tsx <this file>).
+// Exits 1 while ${call.op} differs from the reference beyond its error model.
 import * as exported from ${JSON.stringify(modulePath)};
-import { decodeValue } from ${from('properties/repro.ts')};
-import { EXPECTATIONS, judge } from ${from('properties/judges.ts')};
+import { backendFromModule, decodeValue, EXPECTATIONS, judge } from ${JSON.stringify(harness)};
 
 const args = decodeValue(${JSON.stringify(call.args)}) as unknown[];
 
-const made = (exported as Record<string, unknown>).createBackend ?? (exported as Record<string, unknown>).default;
-const backend = (typeof made === 'function' ? await (made as () => unknown)() : made) as Record<string, (...a: unknown[]) => Promise<unknown>>;
+const made = await backendFromModule(exported, ${JSON.stringify(modulePath)});
+const backend = made.backend as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
 const expectations = EXPECTATIONS[${JSON.stringify(call.op)}](structuredClone(args)); // the reference's answer and its bound
 const result = await backend[${JSON.stringify(call.op)}](...args);
 const failures = judge(expectations, result).filter((c) => !c.ok);

@@ -8,9 +8,12 @@
  * - FC_NUM_RUNS: cases per property (default per backend, see `numRunsFor`)
  * - FC_FUZZ=1: fresh seed and ten times the cases (`npm run test:fuzz`)
  * - FC_RECORD=1: store new counterexamples under fixtures/regressions/ (off by default: recording is
- *   on purpose, as `npm run test:fuzz` does, so a local failing run never writes into the fixtures)
+ *   on purpose, as `npm run test:fuzz` does, so a local failing run never writes into the fixtures);
+ *   FC_RECORD=DIR: store them in DIR (and replay those stored there), as a port using the installed package does
  */
-import { DEFAULT_SEED } from './suite';
+import { resolve, sep } from 'node:path';
+import { REGRESSIONS_DIR } from './regressions.ts';
+import { DEFAULT_SEED } from './suite.ts';
 
 const env = process.env;
 const list = (value: string | undefined) => (value ? value.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
@@ -20,7 +23,17 @@ export const SEED = env.FC_SEED !== undefined ? Number(env.FC_SEED) : FUZZ ? Mat
 export const PATH = env.FC_PATH || undefined;
 export const ONLY_PROPERTIES = list(env.FC_PROPERTY);
 export const ONLY_BACKENDS = list(env.FC_BACKENDS);
-export const RECORD = env.FC_RECORD === '1';
+export const RECORD = recordDir(env.FC_RECORD);
+
+/** The folder FC_RECORD names (1: the harness's own fixtures, only from its own checkout), or false. */
+function recordDir(value: string | undefined): string | false {
+  if (!value || value === '0') return false;
+  if (value !== '1') return resolve(value);
+  if (REGRESSIONS_DIR.split(sep).includes('node_modules')) {
+    throw new Error(`FC_RECORD=1 stores counterexamples in the harness's own fixtures, here inside an installed package (${REGRESSIONS_DIR}). Set FC_RECORD to a folder of your own instead, e.g. FC_RECORD=./found.`);
+  }
+  return REGRESSIONS_DIR;
+}
 
 /** Cases per property: GL compiles each new shape (~0.2 s), so it gets fewer; fuzzing gets ten times more. */
 export function numRunsFor(backend: string): number {

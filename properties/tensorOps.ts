@@ -1,5 +1,5 @@
 /** Plain-loop tensor rearrangements the laws are stated with (float64 results; exact moves, no arithmetic). */
-import { fromFlat, resolvePadding, sizeOf, type IntPair, type Padding2d, type Tensor } from '../reference/index';
+import { fromFlat, resolvePadding, sizeOf, type IntPair, type Padding2d, type Tensor } from '../reference/index.ts';
 
 /** Channels `[from, to)` of a 4-D tensor (axis 1). */
 export function sliceChannels(t: Tensor, from: number, to: number): Tensor {

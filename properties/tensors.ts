@@ -1,4 +1,4 @@
-import { createRandom, fromFlat, sizeOf, type Tensor } from '../reference/index';
+import { createRandom, fromFlat, sizeOf, type Tensor } from '../reference/index.ts';
 
 /** How generated tensor values are drawn. */
 export type ValueKind =

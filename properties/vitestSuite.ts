@@ -3,14 +3,19 @@
  * A port to a new backend calls `describePropertySuite` from a test file (see the README).
  */
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import type { PartialBackend } from '../kernels/backend';
-import { loadRegressions, storeRegression } from './regressions';
-import { FUZZ, ONLY_PROPERTIES, PATH, RECORD, SEED, numRunsFor } from './settings';
-import { describeFailure, runProperty, selectProperties, type SuiteOptions } from './suite';
+import type { PartialBackend } from '../kernels/backend.ts';
+import { relative } from 'node:path';
+import { loadRegressions, REGRESSIONS_DIR, storeRegression } from './regressions.ts';
+import { FUZZ, ONLY_PROPERTIES, PATH, RECORD, SEED, numRunsFor } from './settings.ts';
+import { describeFailure, runProperty, selectProperties, type SuiteOptions } from './suite.ts';
 
 export interface DescribeSuiteOptions extends SuiteOptions {
-  /** Store new counterexamples under fixtures/regressions/. Default: FC_RECORD (off unless FC_RECORD=1). */
-  readonly record?: boolean;
+  /**
+   * The folder to store new counterexamples in (and replay the ones stored there, after the
+   * harness's own), or false. Default: FC_RECORD (off when unset; FC_RECORD=DIR names a folder; in
+   * this repository FC_RECORD=1 is its fixtures/regressions/).
+   */
+  readonly record?: string | false;
 }
 
 /** Defines the suite's tests for the backend `create` returns (called once, disposed after). */
@@ -21,10 +26,10 @@ export function describePropertySuite(name: string, create: () => PartialBackend
     numRuns: numRunsFor(name),
     only: ONLY_PROPERTIES,
     path: PATH,
-    regressionCases: (id) => loadRegressions(id).map((r) => r.case),
+    regressionCases: (id) => [...loadRegressions(id), ...(record && record !== REGRESSIONS_DIR ? loadRegressions(id, record) : [])].map((r) => r.case),
     onCounterexample: (id, counterexample, result) => {
       if (!record) return;
-      storeRegression(id, { name: `${result.backend}, seed ${result.seed}`, found: new Date().toISOString().slice(0, 10), case: counterexample });
+      storeRegression(id, { name: `${result.backend}, seed ${result.seed}`, found: new Date().toISOString().slice(0, 10), case: counterexample }, record);
     },
     ...options,
   };
@@ -39,8 +44,8 @@ export function describePropertySuite(name: string, create: () => PartialBackend
         const result = await runProperty(backend, property, suiteOptions);
         if (!result.passed) {
           const stored = record
-            ? `\n  stored in fixtures/regressions/${property.id}.json: commit it so it runs every time`
-            : `\n  not stored (FC_RECORD=1 stores it in fixtures/regressions/${property.id}.json)`;
+            ? `\n  stored in ${relative(process.cwd(), record) || '.'}/${property.id}.json: commit it so it runs every time`
+            : '\n  not stored (FC_RECORD=DIR stores it in DIR; in the harness\'s own repository FC_RECORD=1 stores it in fixtures/regressions/)';
           throw new Error(describeFailure(result) + (result.status === 'failed' ? stored : ''));
         }
         // Never a plain green tick for what did not run: not implemented and all-declined show as skipped, with why.

@@ -1,5 +1,5 @@
-import { assertLabels, type Labels } from './crossEntropy';
-import type { Tensor } from './tensor';
+import { assertLabels, type Labels } from './crossEntropy.ts';
+import type { Tensor } from './tensor.ts';
 
 /**
  * Fraction of rows whose largest logit is at the label (ties go to the first maximum). The chapter's

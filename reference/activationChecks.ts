@@ -2,8 +2,8 @@
  * Validation of the activations and the softmax family, shared by the reference and any port (the
  * same errors, byte for byte): elementwise ones take any rank, the softmax family `[N, C]` rows.
  */
-import { assertGradientShape } from './shape';
-import { assertTensor, type Tensor } from './tensor';
+import { assertGradientShape } from './shape.ts';
+import { assertTensor, type Tensor } from './tensor.ts';
 
 /** Whether an operation works on `[N, C]` rows (softmax, logSoftmax) or elementwise (sigmoid, relu). */
 export type ActivationLayout = 'elementwise' | 'rows';

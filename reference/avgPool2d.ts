@@ -1,7 +1,7 @@
-import { assertGradientShape, AVG_POOL2D_OPTIONS, resolvePool2d, type AvgPool2dOptions, type Pool2dGeometry } from './shape';
-import { assertTensor, zeros, type Tensor } from './tensor';
+import { assertGradientShape, AVG_POOL2D_OPTIONS, resolvePool2d, type AvgPool2dOptions, type Pool2dGeometry } from './shape.ts';
+import { assertTensor, zeros, type Tensor } from './tensor.ts';
 
-export type { AvgPool2dOptions } from './shape';
+export type { AvgPool2dOptions } from './shape.ts';
 
 /** One output window: the real input rows/columns it covers and what it divides by. */
 interface AvgWindow {

@@ -1,7 +1,7 @@
-import { assertGradientShape, resolveConv2d, type Conv2dGeometry, type Conv2dOptions } from './shape';
-import { assertTensor, zeros, type Tensor } from './tensor';
+import { assertGradientShape, resolveConv2d, type Conv2dGeometry, type Conv2dOptions } from './shape.ts';
+import { assertTensor, zeros, type Tensor } from './tensor.ts';
 
-export type { Conv2dOptions } from './shape';
+export type { Conv2dOptions } from './shape.ts';
 
 /** Gradients of conv2d with respect to each of its inputs. */
 export interface Conv2dGradients {

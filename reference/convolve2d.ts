@@ -1,5 +1,5 @@
-import { assertImageAndKernel } from './corr2d';
-import { zeros, type Tensor } from './tensor';
+import { assertImageAndKernel } from './corr2d.ts';
+import { zeros, type Tensor } from './tensor.ts';
 
 /**
  * Strict 2-D convolution (the mathematicians' one), over the positions where the kernel fits:

@@ -1,5 +1,5 @@
-import { OperatorInputError } from './errors';
-import { assertTensor, formatShape, zeros, type Tensor } from './tensor';
+import { OperatorInputError } from './errors.ts';
+import { assertTensor, formatShape, zeros, type Tensor } from './tensor.ts';
 
 /** Checks a 2-D image and a 2-D kernel that fits inside it; shared by the chapter's 2-D functions. */
 export function assertImageAndKernel(op: string, X: Tensor, K: Tensor): void {

@@ -1,6 +1,6 @@
-import { assertImageAndKernel } from './corr2d';
-import { matmul } from './matmul';
-import { reshape, zeros, type Tensor } from './tensor';
+import { assertImageAndKernel } from './corr2d.ts';
+import { matmul } from './matmul.ts';
+import { reshape, zeros, type Tensor } from './tensor.ts';
 
 /**
  * The chapter's exercise: cross-correlation as one matrix product (im2col). Each output position's

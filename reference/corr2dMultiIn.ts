@@ -1,6 +1,6 @@
-import { corr2d } from './corr2d';
-import { OperatorInputError } from './errors';
-import { assertTensor, formatShape, reshape, sizeOf, zeros, type Tensor } from './tensor';
+import { corr2d } from './corr2d.ts';
+import { OperatorInputError } from './errors.ts';
+import { assertTensor, formatShape, reshape, sizeOf, zeros, type Tensor } from './tensor.ts';
 
 /** Channel `c` of a `[C, ...]` tensor, as a view. */
 export function channelOf(t: Tensor, c: number): Tensor {

@@ -1,5 +1,5 @@
-import { corr2dMultiIn, channelOf } from './corr2dMultiIn';
-import { assertTensor, zeros, type Tensor } from './tensor';
+import { corr2dMultiIn, channelOf } from './corr2dMultiIn.ts';
+import { assertTensor, zeros, type Tensor } from './tensor.ts';
 
 /**
  * The chapter's multi-output-channel cross-correlation: output channel `o` is

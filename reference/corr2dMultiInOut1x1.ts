@@ -1,6 +1,6 @@
-import { OperatorInputError } from './errors';
-import { matmul } from './matmul';
-import { assertTensor, formatShape, reshape, type Tensor } from './tensor';
+import { OperatorInputError } from './errors.ts';
+import { matmul } from './matmul.ts';
+import { assertTensor, formatShape, reshape, type Tensor } from './tensor.ts';
 
 /**
  * The chapter's 1x1 convolution as a fully connected layer over channels: reshape X to

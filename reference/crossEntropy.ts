@@ -1,7 +1,7 @@
-import { OperatorInputError } from './errors';
-import { logSoftmax } from './logSoftmax';
-import { softmax } from './softmax';
-import { assertTensor, formatShape, type Tensor } from './tensor';
+import { OperatorInputError } from './errors.ts';
+import { logSoftmax } from './logSoftmax.ts';
+import { softmax } from './softmax.ts';
+import { assertTensor, formatShape, type Tensor } from './tensor.ts';
 
 /** Class indices, one per example: an `Int32Array`, `Uint8Array`, `number[]`, ... */
 export type Labels = ArrayLike<number>;

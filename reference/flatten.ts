@@ -1,6 +1,6 @@
-import { assertGradientShape } from './shape';
-import { assertTensor, fromFlat, type Tensor } from './tensor';
-import { OperatorInputError } from './errors';
+import { assertGradientShape } from './shape.ts';
+import { assertTensor, fromFlat, type Tensor } from './tensor.ts';
+import { OperatorInputError } from './errors.ts';
 
 /** PyTorch's `nn.Flatten()`: keeps the batch axis, joins the rest. `[N, C, H, W]` → `[N, C*H*W]`. */
 export function flatten(x: Tensor): Tensor {

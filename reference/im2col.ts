@@ -1,6 +1,6 @@
-import { OperatorInputError } from './errors';
-import { resolveConv2d, type Conv2dOptions, type IntPair } from './shape';
-import { assertTensor, zeros, type Tensor } from './tensor';
+import { OperatorInputError } from './errors.ts';
+import { resolveConv2d, type Conv2dOptions, type IntPair } from './shape.ts';
+import { assertTensor, zeros, type Tensor } from './tensor.ts';
 
 /**
  * im2col for a batch: every window of `x` flattened into a column, so that a convolution with

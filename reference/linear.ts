@@ -1,6 +1,6 @@
-import { OperatorInputError } from './errors';
-import { assertGradientShape } from './shape';
-import { assertTensor, formatShape, zeros, type Tensor } from './tensor';
+import { OperatorInputError } from './errors.ts';
+import { assertGradientShape } from './shape.ts';
+import { assertTensor, formatShape, zeros, type Tensor } from './tensor.ts';
 
 /** Gradients of linear with respect to each of its inputs. */
 export interface LinearGradients {

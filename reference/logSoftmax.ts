@@ -1,5 +1,5 @@
-import { checkActivation, checkActivationBackward } from './activationChecks';
-import { zeros, type Tensor } from './tensor';
+import { checkActivation, checkActivationBackward } from './activationChecks.ts';
+import { zeros, type Tensor } from './tensor.ts';
 
 /** Log of the softmax over the last axis of `[N, C]`: `x - max - log(sum exp(x - max))`, stable. */
 export function logSoftmax(x: Tensor): Tensor {

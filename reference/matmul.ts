@@ -1,5 +1,5 @@
-import { OperatorInputError } from './errors';
-import { assertTensor, formatShape, zeros, type Tensor } from './tensor';
+import { OperatorInputError } from './errors.ts';
+import { assertTensor, formatShape, zeros, type Tensor } from './tensor.ts';
 
 /**
  * Matrix product `C[i, j] = sum over k of A[i, k] * B[k, j]`.

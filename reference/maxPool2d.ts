@@ -1,7 +1,7 @@
-import { assertGradientShape, MAX_POOL2D_OPTIONS, resolvePool2d, type MaxPool2dOptions, type Pool2dGeometry } from './shape';
-import { assertTensor, zeros, type Tensor } from './tensor';
+import { assertGradientShape, MAX_POOL2D_OPTIONS, resolvePool2d, type MaxPool2dOptions, type Pool2dGeometry } from './shape.ts';
+import { assertTensor, zeros, type Tensor } from './tensor.ts';
 
-export type { MaxPool2dOptions } from './shape';
+export type { MaxPool2dOptions } from './shape.ts';
 
 /**
  * Index into x (flat) of the element each output window selects, or -1 for a window that sees only

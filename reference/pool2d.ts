@@ -1,5 +1,5 @@
-import { OperatorInputError } from './errors';
-import { assertTensor, formatShape, zeros, type Tensor } from './tensor';
+import { OperatorInputError } from './errors.ts';
+import { assertTensor, formatShape, zeros, type Tensor } from './tensor.ts';
 
 /** Pooling mode of the chapter's `pool2d`. */
 export type PoolMode = 'max' | 'avg';

@@ -1,6 +1,6 @@
 import { xoroshiro128plus, xoroshiro128plusFromState } from 'pure-rand/generator/xoroshiro128plus';
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
-import { OperatorInputError } from './errors';
+import { OperatorInputError } from './errors.ts';
 
 /**
  * A seeded random source whose whole state can be saved and restored (a training checkpoint needs

@@ -1,5 +1,5 @@
-import { checkActivation, checkActivationBackward } from './activationChecks';
-import { zeros, type Tensor } from './tensor';
+import { checkActivation, checkActivationBackward } from './activationChecks.ts';
+import { zeros, type Tensor } from './tensor.ts';
 
 /** Elementwise `max(x, 0)`; NaN stays NaN (PyTorch's rule). */
 export function relu(x: Tensor): Tensor {

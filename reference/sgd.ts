@@ -1,5 +1,5 @@
-import { OperatorInputError } from './errors';
-import { assertHostTensor, assertTensor, formatShape, type Tensor } from './tensor';
+import { OperatorInputError } from './errors.ts';
+import { assertHostTensor, assertTensor, formatShape, type Tensor } from './tensor.ts';
 
 /**
  * One plain SGD step, in place: `param -= lr * grad` for every pair (PyTorch's `optim.SGD` with no

@@ -4,8 +4,8 @@
  * The reference and every kernel backend resolve their options here, on shapes alone, so they accept
  * and reject exactly the same calls with exactly the same messages.
  */
-import { OperatorInputError } from './errors';
-import { formatShape } from './tensor';
+import { OperatorInputError } from './errors.ts';
+import { formatShape } from './tensor.ts';
 
 /** One integer for both spatial axes, or `[height, width]`. */
 export type IntPair = number | readonly [number, number];

@@ -1,5 +1,5 @@
-import { checkActivation, checkActivationBackward } from './activationChecks';
-import { zeros, type Tensor } from './tensor';
+import { checkActivation, checkActivationBackward } from './activationChecks.ts';
+import { zeros, type Tensor } from './tensor.ts';
 
 /** Elementwise logistic function `1 / (1 + exp(-x))`, written so neither branch overflows. */
 export function sigmoid(x: Tensor): Tensor {

@@ -1,5 +1,5 @@
-import { checkActivation, checkActivationBackward } from './activationChecks';
-import { zeros, type Tensor } from './tensor';
+import { checkActivation, checkActivationBackward } from './activationChecks.ts';
+import { zeros, type Tensor } from './tensor.ts';
 
 /** Softmax over the last axis of `[N, C]`; the row maximum is subtracted first so exp never overflows. */
 export function softmax(x: Tensor): Tensor {

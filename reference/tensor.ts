@@ -1,4 +1,4 @@
-import { OperatorInputError } from './errors';
+import { OperatorInputError } from './errors.ts';
 
 /**
  * A dense, row-major tensor. Images are NCHW; convolution weights are `[Cout, Cin/groups, kh, kw]`.

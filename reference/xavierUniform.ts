@@ -1,6 +1,6 @@
-import { OperatorInputError } from './errors';
-import type { SeededRandom } from './random';
-import { formatShape, sizeOf, type Tensor } from './tensor';
+import { OperatorInputError } from './errors.ts';
+import type { SeededRandom } from './random.ts';
+import { formatShape, sizeOf, type Tensor } from './tensor.ts';
 
 /**
  * Xavier/Glorot uniform initialisation, as PyTorch's `nn.init.xavier_uniform_`: values uniform in

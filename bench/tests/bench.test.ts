@@ -1,12 +1,12 @@
 // The bench's own guarantees (not speed: speed lives in `npm run bench`): a wrong kernel is reported
 // as wrong and never timed, and a comparison flags only moves beyond the measured noise.
 import { afterAll, describe, expect, it } from 'vitest';
-import { withoutResidency, type Backend } from '../../kernels/backend';
-import { createWasmSimdBackend } from '../../kernels/wasmSimd/index';
-import { createMutantBackend } from '../../properties/mutants';
-import { benchCases } from '../cases';
-import { formatComparison, formatNotTimed, type BenchReport, type BenchResult } from '../report';
-import { timeCase } from '../timing';
+import { withoutResidency, type Backend } from '../../kernels/backend.ts';
+import { createWasmSimdBackend } from '../../kernels/wasmSimd/index.ts';
+import { createMutantBackend } from '../../properties/mutants.ts';
+import { benchCases } from '../cases.ts';
+import { formatComparison, formatNotTimed, type BenchReport, type BenchResult } from '../report.ts';
+import { timeCase } from '../timing.ts';
 
 const lenetConv2 = benchCases().filter((c) => c.shape === 'lenet-conv2');
 

@@ -1,8 +1,8 @@
 /** sigmoid, relu, softmax and logSoftmax with their backward passes, as gpu.js kernels. */
-import { assertTensor, sizeOf, type Tensor } from '../../reference/index';
-import { assertGradientShape } from '../../reference/shape';
-import type { KernelContext } from './context';
-import type { KernelSpec } from './runtime';
+import { assertTensor, sizeOf, type Tensor } from '../../reference/index.ts';
+import { assertGradientShape } from '../../reference/shape.ts';
+import type { KernelContext } from './context.ts';
+import type { KernelSpec } from './runtime.ts';
 
 /** `this` inside a gpu.js kernel; constants must be read as `this.constants.name`. */
 type K = { thread: { x: number }; constants: Record<string, number> };

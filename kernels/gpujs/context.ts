@@ -3,10 +3,10 @@
  * how to hand a result back. Inside a `device.scope` (GL and WebGPU modes) a result stays on the
  * device as a texture or buffer, wrapped as a resident tensor, and the next kernel reads it in place.
  */
-import type { Tensor } from '../../reference/index';
-import { DeviceTensor, type Residency } from '../residency';
-import type { GpuJsRuntime, GpuTexture, KernelArg, KernelSpec } from './runtime';
-import { asFloat32 } from './tensors';
+import type { Tensor } from '../../reference/index.ts';
+import { DeviceTensor, type Residency } from '../residency.ts';
+import type { GpuJsRuntime, GpuTexture, KernelArg, KernelSpec } from './runtime.ts';
+import { asFloat32 } from './tensors.ts';
 
 /** A tensor left on the device by a pipeline kernel. */
 export class GpuTensor extends DeviceTensor {

@@ -4,11 +4,11 @@
  * `floor((i + 0.5) / n)`, which stays exact in float32 index arithmetic (GL, webasm) where
  * `floor(i / n)` can land just below an integer.
  */
-import { sizeOf, type Conv2dGeometry, type Conv2dOptions, type Conv2dGradients, type Tensor } from '../../reference/index';
-import { checkConv2d, checkConv2dBackward } from '../../reference/conv2d';
-import type { KernelContext } from './context';
-import type { KernelSpec } from './runtime';
-import { geometryKey } from './tensors';
+import { sizeOf, type Conv2dGeometry, type Conv2dOptions, type Conv2dGradients, type Tensor } from '../../reference/index.ts';
+import { checkConv2d, checkConv2dBackward } from '../../reference/conv2d.ts';
+import type { KernelContext } from './context.ts';
+import type { KernelSpec } from './runtime.ts';
+import { geometryKey } from './tensors.ts';
 
 /** `this` inside a gpu.js kernel. gpu.js parses the source: constants must be read as `this.constants.name`. */
 type K = { thread: { x: number }; constants: Record<string, number> };

@@ -2,12 +2,12 @@
  * matmul, linear (forward and backward) and sgd as gpu.js kernels, one thread per output element,
  * every inner length a compiled-in constant.
  */
-import { assertHostTensor, isResident, sizeOf, type LinearGradients, type Tensor } from '../../reference/index';
-import { checkLinear, checkLinearBackward } from '../../reference/linear';
-import { checkMatmul } from '../../reference/matmul';
-import { checkSgd } from '../../reference/sgd';
-import type { KernelContext } from './context';
-import type { KernelSpec } from './runtime';
+import { assertHostTensor, isResident, sizeOf, type LinearGradients, type Tensor } from '../../reference/index.ts';
+import { checkLinear, checkLinearBackward } from '../../reference/linear.ts';
+import { checkMatmul } from '../../reference/matmul.ts';
+import { checkSgd } from '../../reference/sgd.ts';
+import type { KernelContext } from './context.ts';
+import type { KernelSpec } from './runtime.ts';
 
 /** `this` inside a gpu.js kernel; constants must be read as `this.constants.name`. */
 type K = { thread: { x: number }; constants: Record<string, number> };

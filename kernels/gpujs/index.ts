@@ -1,15 +1,15 @@
 /** A gpu.js backend (cpu, webasm, headlessgl or webgpu) behind the common backend interface. */
-import { assertTensor, sizeOf, type ResidentTensor, type Tensor } from '../../reference/index';
-import { checkFlatten, checkFlattenBackward } from '../../reference/flatten';
-import type { Backend } from '../backend';
-import { Residency } from '../residency';
-import { kernelContext, type KernelContext } from './context';
-import * as activations from './activations';
-import * as conv from './conv2d';
-import * as dense from './dense';
-import * as loss from './loss';
-import * as pool from './pool2d';
-import { GpuJsRuntime, RESIDENT_MODES, type GpuJsMode } from './runtime';
+import { assertTensor, sizeOf, type ResidentTensor, type Tensor } from '../../reference/index.ts';
+import { checkFlatten, checkFlattenBackward } from '../../reference/flatten.ts';
+import type { Backend } from '../backend.ts';
+import { Residency } from '../residency.ts';
+import { kernelContext, type KernelContext } from './context.ts';
+import * as activations from './activations.ts';
+import * as conv from './conv2d.ts';
+import * as dense from './dense.ts';
+import * as loss from './loss.ts';
+import * as pool from './pool2d.ts';
+import { GpuJsRuntime, RESIDENT_MODES, type GpuJsMode } from './runtime.ts';
 
 export interface GpuJsBackend extends Backend {
   readonly name: GpuJsMode;

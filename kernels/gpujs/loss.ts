@@ -1,8 +1,8 @@
 /** crossEntropy (forward and gradient) and accuracy as gpu.js kernels; the batch mean is taken in float64 on the host. */
-import { sizeOf, type Labels, type Tensor } from '../../reference/index';
-import { assertLabels } from '../../reference/crossEntropy';
-import type { KernelContext } from './context';
-import type { KernelSpec } from './runtime';
+import { sizeOf, type Labels, type Tensor } from '../../reference/index.ts';
+import { assertLabels } from '../../reference/crossEntropy.ts';
+import type { KernelContext } from './context.ts';
+import type { KernelSpec } from './runtime.ts';
 
 /** `this` inside a gpu.js kernel; constants must be read as `this.constants.name`. */
 type K = { thread: { x: number }; constants: Record<string, number> };

@@ -3,12 +3,12 @@
  * Same rules as the reference: the first maximum of a window wins, padding never does; average
  * windows are clipped to the padded input, then to the input, and divided by the first or second size.
  */
-import { sizeOf, type AvgPool2dOptions, type MaxPool2dOptions, type Pool2dGeometry, type Tensor } from '../../reference/index';
-import { checkAvgPool2d, checkAvgPool2dBackward } from '../../reference/avgPool2d';
-import { checkMaxPool2d, checkMaxPool2dBackward } from '../../reference/maxPool2d';
-import type { KernelContext } from './context';
-import type { KernelSpec } from './runtime';
-import { geometryKey } from './tensors';
+import { sizeOf, type AvgPool2dOptions, type MaxPool2dOptions, type Pool2dGeometry, type Tensor } from '../../reference/index.ts';
+import { checkAvgPool2d, checkAvgPool2dBackward } from '../../reference/avgPool2d.ts';
+import { checkMaxPool2d, checkMaxPool2dBackward } from '../../reference/maxPool2d.ts';
+import type { KernelContext } from './context.ts';
+import type { KernelSpec } from './runtime.ts';
+import { geometryKey } from './tensors.ts';
 
 /** `this` inside a gpu.js kernel; constants must be read as `this.constants.name`. */
 type K = { thread: { x: number }; constants: Record<string, number> };

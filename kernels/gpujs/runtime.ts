@@ -4,7 +4,7 @@
  * (gpu.js silently runs WebAssembly when GL is missing).
  */
 import { createRequire } from 'node:module';
-import { BackendUnavailableError } from '../backend';
+import { BackendUnavailableError } from '../backend.ts';
 
 const require = createRequire(import.meta.url);
 

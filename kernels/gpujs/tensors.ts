@@ -1,4 +1,4 @@
-import type { Tensor } from '../../reference/index';
+import type { Tensor } from '../../reference/index.ts';
 
 /** The tensor's data as float32 (no copy when it already is). */
 export function asFloat32(t: Tensor): Float32Array {

@@ -1,13 +1,13 @@
 // wasm-simd specifics the shared property suite does not reach: the single-thread path, and the
 // memory limit, resident tensors. (Everything else about it is judged by properties/tests/suite.test.ts.)
 import { describe, expect, it } from 'vitest';
-import { createWasmSimdBackend } from '../wasmSimd/index';
-import { describePropertySuite } from '../../properties/vitestSuite';
-import { runPropertySuite } from '../../properties/suite';
-import { residentView } from '../../properties/adapters/resident';
-import { float32Tensor } from '../../properties/tensors';
-import { isResident, maxPool2d, maxPool2dBackward, sgd, type ResidentTensor, type Tensor } from '../../reference/index';
-import { EXPECTATIONS, judge } from '../../properties/judges';
+import { createWasmSimdBackend } from '../wasmSimd/index.ts';
+import { describePropertySuite } from '../../properties/vitestSuite.ts';
+import { runPropertySuite } from '../../properties/suite.ts';
+import { residentView } from '../../properties/adapters/resident.ts';
+import { float32Tensor } from '../../properties/tensors.ts';
+import { isResident, maxPool2d, maxPool2dBackward, sgd, type ResidentTensor, type Tensor } from '../../reference/index.ts';
+import { EXPECTATIONS, judge } from '../../properties/judges.ts';
 
 describePropertySuite('wasm-simd, 1 thread', () => createWasmSimdBackend({ threads: 1 }), {
   only: ['conv2d-forward-equals-reference', 'conv2d-backward-equals-reference', 'contract-deterministic'],

@@ -7,7 +7,7 @@
  * same sizes come back every step. `Scratch` is one operation's view of it: everything it allocates
  * is freed when the operation ends, except the blocks it hands to a resident tensor (`keep`).
  */
-import { formatShape, type Tensor } from '../../reference/index';
+import { formatShape, type Tensor } from '../../reference/index.ts';
 
 /** wasm32 addresses 4 GiB at most; V8 caps a Memory at 65536 pages. */
 const MAX_BYTES = 65536 * 65536;

@@ -1,7 +1,7 @@
 /** Resident tensors of the wasm-simd backend: blocks of its wasm memory that outlive an operation. */
-import { sizeOf } from '../../reference/index';
-import { DeviceTensor, type Residency } from '../residency';
-import { blockBytes, type WasmHeap } from './memory';
+import { sizeOf } from '../../reference/index.ts';
+import { DeviceTensor, type Residency } from '../residency.ts';
+import { blockBytes, type WasmHeap } from './memory.ts';
 
 export class WasmTensor extends DeviceTensor {
   constructor(private readonly heap: WasmHeap, private readonly address: number, shape: readonly number[], registry: Residency) {

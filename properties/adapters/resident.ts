@@ -6,8 +6,8 @@
  * - an operation must not write into its inputs (they are the caller's tensors now, not copies);
  * - when the scope ends, nothing is left behind (the backend's resident-tensor count is unchanged).
  */
-import * as ref from '../../reference/index';
-import { OPERATION_NAMES, type Backend, type DeviceMemory } from '../../kernels/backend';
+import * as ref from '../../reference/index.ts';
+import { OPERATION_NAMES, type Backend, type DeviceMemory } from '../../kernels/backend.ts';
 
 export function residentView(backend: Backend): Backend {
   const device = backend.device;

@@ -9,15 +9,15 @@
  * UnsupportedOptionError; everything it can express runs, so semantic differences show up as failures.
  */
 import * as tf from '@tensorflow/tfjs';
-import * as ref from '../../reference/index';
-import { UnsupportedOptionError, type Backend } from '../../kernels/backend';
-import { checkConv2d, checkConv2dBackward } from '../../reference/conv2d';
-import { checkMaxPool2d, checkMaxPool2dBackward } from '../../reference/maxPool2d';
-import { checkAvgPool2d, checkAvgPool2dBackward } from '../../reference/avgPool2d';
-import { checkLinear, checkLinearBackward } from '../../reference/linear';
-import { checkMatmul } from '../../reference/matmul';
-import { assertLabels } from '../../reference/crossEntropy';
-import { checkSgd } from '../../reference/sgd';
+import * as ref from '../../reference/index.ts';
+import { UnsupportedOptionError, type Backend } from '../../kernels/backend.ts';
+import { checkConv2d, checkConv2dBackward } from '../../reference/conv2d.ts';
+import { checkMaxPool2d, checkMaxPool2dBackward } from '../../reference/maxPool2d.ts';
+import { checkAvgPool2d, checkAvgPool2dBackward } from '../../reference/avgPool2d.ts';
+import { checkLinear, checkLinearBackward } from '../../reference/linear.ts';
+import { checkMatmul } from '../../reference/matmul.ts';
+import { assertLabels } from '../../reference/crossEntropy.ts';
+import { checkSgd } from '../../reference/sgd.ts';
 
 /**
  * Properties tfjs-cpu fails, and why: found by running the suite, kept here so the test notices when

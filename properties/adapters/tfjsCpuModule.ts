@@ -3,8 +3,8 @@
  * `npm run harness -- check properties/adapters/tfjsCpuModule.ts --errors strict`.
  * It exports the backend factory and its expected differences from PyTorch (see tfjsCpu.ts).
  */
-import type { ExpectedDifference } from '../suite';
-import { createTfjsCpuBackend, TFJS_CPU_DIFFERENCES } from './tfjsCpu';
+import type { ExpectedDifference } from '../suite.ts';
+import { createTfjsCpuBackend, TFJS_CPU_DIFFERENCES } from './tfjsCpu.ts';
 
 export const createBackend = createTfjsCpuBackend;
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { outputSize } from '../../reference/index';
-import type { Pool2dCase } from './pool2dCase';
+import { outputSize } from '../../reference/index.ts';
+import type { Pool2dCase } from './pool2dCase.ts';
 
 /** Bounds of the generated cases. */
 export interface CeilEdgePool2dCaseConstraints {

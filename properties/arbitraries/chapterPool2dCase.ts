@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { Pool2dCase } from './pool2dCase';
+import type { Pool2dCase } from './pool2dCase.ts';
 
 /** Bounds of the generated cases. */
 export interface ChapterPool2dCaseConstraints {

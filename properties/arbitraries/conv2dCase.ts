@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import type { Conv2dOptions, Padding2d } from '../../reference/index';
-import { CONV_DEFAULTS, withoutDefaults } from './defaults';
+import type { Conv2dOptions, Padding2d } from '../../reference/index.ts';
+import { CONV_DEFAULTS, withoutDefaults } from './defaults.ts';
 
 /** A conv2d configuration with shapes valid for it; the data comes from `seed`. */
 export interface Conv2dCase {

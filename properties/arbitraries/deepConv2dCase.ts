@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { Conv2dCase } from './conv2dCase';
+import type { Conv2dCase } from './conv2dCase.ts';
 
 /**
  * conv2d cases whose sums are longer than gpu.js's default 1000 loop iterations: either the forward

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import type { AvgPool2dOptions, MaxPool2dOptions } from '../../reference/index';
-import { padding2d } from './conv2dCase';
-import { POOL_DEFAULTS, withoutDefaults } from './defaults';
+import type { AvgPool2dOptions, MaxPool2dOptions } from '../../reference/index.ts';
+import { padding2d } from './conv2dCase.ts';
+import { POOL_DEFAULTS, withoutDefaults } from './defaults.ts';
 
 /** A pooling configuration with an input shape valid for it; the data comes from `seed`. */
 export type Pool2dCase =

@@ -3,15 +3,15 @@
  * backends (webgl2, webgl, webgpu). Driven by properties/tests/browser.test.ts and bench/run.ts
  * --browser through Playwright, or by a person on the page `npm run serve` opens.
  */
-import { withoutResidency } from '../../kernels/backend';
-import { createGpuJsBackend } from '../../kernels/gpujs/index';
-import { EXPECTED_KERNEL_CLASS, type GpuJsMode } from '../../kernels/gpujs/runtime';
-import { benchCases } from '../../bench/cases';
-import type { BenchResult } from '../../bench/report';
-import { timeCase } from '../../bench/timing';
-import { residentView } from '../adapters/resident';
-import { createMutantBackend } from '../mutants';
-import { runPropertySuite, type PropertyResult } from '../suite';
+import { withoutResidency } from '../../kernels/backend.ts';
+import { createGpuJsBackend } from '../../kernels/gpujs/index.ts';
+import { EXPECTED_KERNEL_CLASS, type GpuJsMode } from '../../kernels/gpujs/runtime.ts';
+import { benchCases } from '../../bench/cases.ts';
+import type { BenchResult } from '../../bench/report.ts';
+import { timeCase } from '../../bench/timing.ts';
+import { residentView } from '../adapters/resident.ts';
+import { createMutantBackend } from '../mutants.ts';
+import { runPropertySuite, type PropertyResult } from '../suite.ts';
 
 export type BrowserMode = Extract<GpuJsMode, 'webgl' | 'webgl2' | 'webgpu'>;
 

@@ -3,7 +3,7 @@
  * the conformance suite or the benchmark on webgl2, webgl or webgpu from the buttons.
  */
 import { parseArgs } from 'node:util';
-import { startHarnessServer } from './server';
+import { startHarnessServer } from './server.ts';
 
 const { values } = parseArgs({ options: { port: { type: 'string', default: '8080' } } });
 const server = await startHarnessServer(Number(values.port));

@@ -6,8 +6,8 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { BROWSER_BUILD_DIR, buildHarness } from './bundle';
-import { PAGE_HTML } from './page';
+import { BROWSER_BUILD_DIR, buildHarness } from './bundle.ts';
+import { PAGE_HTML } from './page.ts';
 
 export interface HarnessServer {
   readonly url: string;

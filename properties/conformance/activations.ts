@@ -6,10 +6,10 @@
  * (properties/tolerance.ts) scale with what the rounding really grows with.
  */
 import fc from 'fast-check';
-import * as ref from '../../reference/index';
-import { expectConforms } from '../judges';
-import { defineProperty } from '../property';
-import { FINITE_SPECIAL_VALUES, regimeTensor, type ValueKind, type ValueRegime } from '../tensors';
+import * as ref from '../../reference/index.ts';
+import { expectConforms } from '../judges.ts';
+import { defineProperty } from '../property.ts';
+import { FINITE_SPECIAL_VALUES, regimeTensor, type ValueKind, type ValueRegime } from '../tensors.ts';
 
 export interface RowsCase {
   readonly rows: number;

@@ -1,8 +1,8 @@
 /** matmul, linear and its backward, flatten and sgd equal the reference. */
 import fc from 'fast-check';
-import { assertJudged, EXPECTATIONS, expectConforms, judge } from '../judges';
-import { defineProperty } from '../property';
-import { FINITE_SPECIAL_VALUES, float32Tensor, regimeTensor, type ValueKind, type ValueRegime } from '../tensors';
+import { assertJudged, EXPECTATIONS, expectConforms, judge } from '../judges.ts';
+import { defineProperty } from '../property.ts';
+import { FINITE_SPECIAL_VALUES, float32Tensor, regimeTensor, type ValueKind, type ValueRegime } from '../tensors.ts';
 
 const int = (min: number, max: number) => fc.integer({ min, max });
 

@@ -1,11 +1,11 @@
 /** NaN policy: NaN propagates, exactly where the reference says (PyTorch's rules), never silently dropped. */
 import fc from 'fast-check';
-import * as ref from '../../reference/index';
-import { conv2dCase, type Conv2dCase } from '../arbitraries/conv2dCase';
-import { pool2dCase, type Pool2dCase } from '../arbitraries/pool2dCase';
-import { expectConforms } from '../judges';
-import { defineProperty } from '../property';
-import { float32Tensor } from '../tensors';
+import * as ref from '../../reference/index.ts';
+import { conv2dCase, type Conv2dCase } from '../arbitraries/conv2dCase.ts';
+import { pool2dCase, type Pool2dCase } from '../arbitraries/pool2dCase.ts';
+import { expectConforms } from '../judges.ts';
+import { defineProperty } from '../property.ts';
+import { float32Tensor } from '../tensors.ts';
 
 /**
  * x with a special value written at each position (taken modulo its size): NaN mostly, ±Infinity

@@ -1,19 +1,19 @@
 /** Bad input is rejected by every backend with the reference's own error, never computed. */
 import fc from 'fast-check';
-import * as ref from '../../reference/index';
-import { NotImplementedError, OPERATION_NAMES, type Backend } from '../../kernels/backend';
-import { assertThat } from '../compare';
-import { defineProperty } from '../property';
-import { float32Tensor } from '../tensors';
+import * as ref from '../../reference/index.ts';
+import { NotImplementedError, OPERATION_NAMES, type Backend } from '../../kernels/backend.ts';
+import { assertThat } from '../compare.ts';
+import { defineProperty } from '../property.ts';
+import { float32Tensor } from '../tensors.ts';
 
-type Call = { run(backend: Backend): Promise<unknown> };
+export type Call = { run(backend: Backend): Promise<unknown> };
 
 const t = (shape: number[], seed = 1) => float32Tensor(shape, seed);
 const x4 = t([2, 3, 6, 6]);
 const w4 = t([4, 3, 3, 3], 2);
 
 /** One bad call per way to get an input wrong; each names the operation's argument it breaks. */
-const BAD_CALLS: Record<string, Call> = {
+export const BAD_CALLS: Record<string, Call> = {
   'conv2d: x of rank 3': { run: (b) => b.conv2d(t([3, 6, 6]), w4, null) },
   'conv2d: weight channels differ from x': { run: (b) => b.conv2d(x4, t([4, 2, 3, 3]), null) },
   'conv2d: kernel larger than the padded input': { run: (b) => b.conv2d(x4, t([4, 3, 7, 7]), null, { padding: 0 }) },
@@ -71,7 +71,7 @@ export const rejectsBadInputLikeReference = defineProperty({
   arbitrary: fc.shuffledSubarray(BAD_CALL_NAMES, { minLength: BAD_CALL_NAMES.length }),
   runsFactor: 0.2,
   async check(backend, names: string[], context) {
-    const reference = (await import('../../kernels/referenceBackend')).createReferenceBackend();
+    const reference = (await import('../../kernels/referenceBackend.ts')).createReferenceBackend();
     for (const name of names) {
       const call = BAD_CALLS[name];
       const expected = await errorOf(call, reference);

@@ -1,14 +1,14 @@
 /** Determinism: the same call gives the same bits, whatever ran in between. */
 import fc from 'fast-check';
-import type { Backend } from '../../kernels/backend';
-import * as ref from '../../reference/index';
-import { conv2dCase, type Conv2dCase } from '../arbitraries/conv2dCase';
-import { pool2dCase, type Pool2dCase } from '../arbitraries/pool2dCase';
-import { assertSameBits } from '../compare';
-import { conv2dInputs } from '../conformance/conv2d';
-import { ifImplemented } from '../judges';
-import { defineProperty } from '../property';
-import { float32Tensor } from '../tensors';
+import type { Backend } from '../../kernels/backend.ts';
+import * as ref from '../../reference/index.ts';
+import { conv2dCase, type Conv2dCase } from '../arbitraries/conv2dCase.ts';
+import { pool2dCase, type Pool2dCase } from '../arbitraries/pool2dCase.ts';
+import { assertSameBits } from '../compare.ts';
+import { conv2dInputs } from '../conformance/conv2d.ts';
+import { ifImplemented } from '../judges.ts';
+import { defineProperty } from '../property.ts';
+import { float32Tensor } from '../tensors.ts';
 
 /** Every result of one round of calls, by name (operations a partial backend lacks are left out). */
 async function round(backend: Backend, c: Conv2dCase, pool: Pool2dCase): Promise<Map<string, ref.Tensor>> {

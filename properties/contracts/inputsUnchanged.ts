@@ -1,11 +1,11 @@
 /** No operation writes into its inputs (sgd only into its parameters): a kernel working in place corrupts its caller's tensors. */
 import fc from 'fast-check';
-import type { Backend } from '../../kernels/backend';
-import type * as ref from '../../reference/index';
-import { OPERATION_NAMES } from '../../kernels/backend';
-import { assertUnchanged, ifImplemented } from '../judges';
-import { defineProperty } from '../property';
-import { float32Tensor, withSpecials } from '../tensors';
+import type { Backend } from '../../kernels/backend.ts';
+import type * as ref from '../../reference/index.ts';
+import { OPERATION_NAMES } from '../../kernels/backend.ts';
+import { assertUnchanged, ifImplemented } from '../judges.ts';
+import { defineProperty } from '../property.ts';
+import { float32Tensor, withSpecials } from '../tensors.ts';
 
 export interface InputsCase {
   readonly batch: number;

@@ -1,11 +1,11 @@
 /** The output-shape formula, written out here independently of reference/shape.ts, predicts every shape. */
 import fc from 'fast-check';
-import * as ref from '../../reference/index';
-import { conv2dCase, type Conv2dCase } from '../arbitraries/conv2dCase';
-import { pool2dCase, type Pool2dCase } from '../arbitraries/pool2dCase';
-import { assertShape, assertThat } from '../compare';
-import { defineProperty } from '../property';
-import { float32Tensor } from '../tensors';
+import * as ref from '../../reference/index.ts';
+import { conv2dCase, type Conv2dCase } from '../arbitraries/conv2dCase.ts';
+import { pool2dCase, type Pool2dCase } from '../arbitraries/pool2dCase.ts';
+import { assertShape, assertThat } from '../compare.ts';
+import { defineProperty } from '../property.ts';
+import { float32Tensor } from '../tensors.ts';
 
 /**
  * `floor((n + p_begin + p_end - d(k-1) - 1) / s) + 1`; in ceil mode rounded up instead, less one when

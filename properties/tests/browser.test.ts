@@ -3,14 +3,14 @@
 // WGSL compute shaders), and the kernel class that ran is checked. REQUIRE_BACKENDS containing
 // 'browser' (CI) turns a missing browser or adapter into a failure instead of a skip.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumUnavailableReason, openPage, type BrowserSession } from '../browser/chromium';
-import type { BrowserMode, BrowserSuiteReport } from '../browser/harness';
-import { startHarnessServer, type HarnessServer } from '../browser/server';
-import { REQUIRED_BACKENDS } from '../backends';
-import { ALL_PROPERTIES } from '../all';
-import { loadRegressions } from '../regressions';
-import { describeFailure } from '../suite';
-import { ONLY_PROPERTIES, SEED } from '../settings';
+import { chromiumUnavailableReason, openPage, type BrowserSession } from '../browser/chromium.ts';
+import type { BrowserMode, BrowserSuiteReport } from '../browser/harness.ts';
+import { startHarnessServer, type HarnessServer } from '../browser/server.ts';
+import { REQUIRED_BACKENDS } from '../backends.ts';
+import { ALL_PROPERTIES } from '../all.ts';
+import { loadRegressions } from '../regressions.ts';
+import { describeFailure } from '../suite.ts';
+import { ONLY_PROPERTIES, SEED } from '../settings.ts';
 
 const MODES: readonly BrowserMode[] = ['webgl2', 'webgl', 'webgpu'];
 const required = REQUIRED_BACKENDS.includes('browser');

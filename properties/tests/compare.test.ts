@@ -1,6 +1,6 @@
 // The one comparator: each check it makes fails on the input that breaks it, with a message that says which.
 import { describe, expect, it } from 'vitest';
-import { compareScalars, compareTensors } from '../compare';
+import { compareScalars, compareTensors } from '../compare.ts';
 
 const t = (shape: number[], values: number[], type: 'f32' | 'f64' = 'f32') => ({ shape, data: type === 'f32' ? Float32Array.from(values) : Float64Array.from(values) });
 const expected = t([2, 2], [1, 2, 3, 4], 'f64');

@@ -2,10 +2,10 @@
 // caught by each property it lists, and every property catches at least one mutant, so no property
 // is one a broken kernel would pass. `npm run mutants` prints the whole mutant x property matrix.
 import { describe, expect, it } from 'vitest';
-import { ALL_PROPERTIES } from '../all';
-import { createMutantBackend, MUTANTS } from '../mutants';
-import { loadRegressions } from '../regressions';
-import { DEFAULT_SEED, runPropertySuite } from '../suite';
+import { ALL_PROPERTIES } from '../all.ts';
+import { createMutantBackend, MUTANTS } from '../mutants.ts';
+import { loadRegressions } from '../regressions.ts';
+import { DEFAULT_SEED, runPropertySuite } from '../suite.ts';
 
 // The same seed and stored regression cases as the real suite.
 const options = { seed: DEFAULT_SEED, numRuns: 20, regressionCases: (id: string) => loadRegressions(id).map((r) => r.case) };

@@ -3,12 +3,12 @@
 // present; known differences are expected, and a stale one fails; a port's own error class passes the
 // 'port' error contract by name or code.
 import { describe, expect, it } from 'vitest';
-import { OperatorInputError } from '../../reference/index';
-import * as ref from '../../reference/index';
-import type { PartialBackend } from '../../kernels/backend';
-import { createMutantBackend } from '../mutants';
-import { DEFAULT_SEED, runPropertySuite, type PropertyResult } from '../suite';
-import { describePropertySuite } from '../vitestSuite';
+import { OperatorInputError } from '../../reference/index.ts';
+import * as ref from '../../reference/index.ts';
+import type { PartialBackend } from '../../kernels/backend.ts';
+import { createMutantBackend } from '../mutants.ts';
+import { DEFAULT_SEED, runPropertySuite, type PropertyResult } from '../suite.ts';
+import { describePropertySuite } from '../vitestSuite.ts';
 
 const options = { seed: DEFAULT_SEED, numRuns: 10 };
 const f32 = (t: ref.Tensor): ref.Tensor => ({ shape: t.shape, data: Float32Array.from(t.data) });

@@ -2,13 +2,13 @@
 // gpu.js backend (everything, kernel-equals-reference included). Backends named in REQUIRE_BACKENDS
 // must run: CI sets cpu,webasm,headlessgl, so a missing GL build fails instead of being skipped.
 import { afterAll, describe, expect, it } from 'vitest';
-import { createBackend, type GpuJsBackend } from '../../kernels/index';
-import { EXPECTED_KERNEL_CLASS, RESIDENT_MODES, type GpuJsMode } from '../../kernels/gpujs/runtime';
-import { residentView } from '../adapters/resident';
-import { createReferenceBackend } from '../../kernels/referenceBackend';
-import { kernelBackends } from '../backends';
-import { ONLY_BACKENDS } from '../settings';
-import { describePropertySuite } from '../vitestSuite';
+import { createBackend, type GpuJsBackend } from '../../kernels/index.ts';
+import { EXPECTED_KERNEL_CLASS, RESIDENT_MODES, type GpuJsMode } from '../../kernels/gpujs/runtime.ts';
+import { residentView } from '../adapters/resident.ts';
+import { createReferenceBackend } from '../../kernels/referenceBackend.ts';
+import { kernelBackends } from '../backends.ts';
+import { ONLY_BACKENDS } from '../settings.ts';
+import { describePropertySuite } from '../vitestSuite.ts';
 
 const selected = (name: string) => ONLY_BACKENDS === undefined || ONLY_BACKENDS.includes(name);
 

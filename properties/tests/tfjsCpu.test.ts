@@ -4,8 +4,8 @@
 // expected differences: a new failure fails here, and so does a difference that disappears on a tfjs
 // upgrade (an unexpected pass).
 import { describe, expect, it } from 'vitest';
-import { createBackend, expectedDifferences } from '../adapters/tfjsCpuModule';
-import { DEFAULT_SEED, describeFailure, runPropertySuite } from '../suite';
+import { createBackend, expectedDifferences } from '../adapters/tfjsCpuModule.ts';
+import { DEFAULT_SEED, describeFailure, runPropertySuite } from '../suite.ts';
 
 describe('third-party port: TensorFlow.js CPU backend (@tensorflow/tfjs 4.22.0)', () => {
   it('passes every property except its expected differences from PyTorch semantics', async () => {

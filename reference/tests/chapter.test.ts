@@ -4,10 +4,10 @@ import {
   arange, chapterOutputSize, conv2d, convolve2d, corr2d, corr2dAsMatmul, corr2dMultiIn, corr2dMultiInOut,
   corr2dMultiInOut1x1, createRandom, fromFlat, maxPool2d, pool2d, reshape,
   tensor, toNested, zeros, type Tensor,
-} from '../index';
-import { LENET, layerName, parameterCount } from '../../fixtures/lenet/architecture';
-import { forward, initParameters } from '../../fixtures/lenet/model';
-import { createReferenceBackend } from '../../kernels/referenceBackend';
+} from '../index.ts';
+import { LENET, layerName, parameterCount } from '../../fixtures/lenet/architecture.ts';
+import { forward, initParameters } from '../../fixtures/lenet/model.ts';
+import { createReferenceBackend } from '../../kernels/referenceBackend.ts';
 
 /** The chapter's 6x8 image: ones, with columns 2..5 black. */
 function edgeImage(): Tensor {

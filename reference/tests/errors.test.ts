@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   accuracy, arange, avgPool2d, conv2d, conv2dBackward, corr2d, corr2dMultiIn, corr2dMultiInOut1x1, crossEntropy, linear,
   matmul, maxPool2d, OperatorInputError, pool2d, sgd, tensor, zeros, type Tensor,
-} from '../index';
+} from '../index.ts';
 
 const x = arange([1, 2, 5, 5]);
 const w = zeros([3, 2, 3, 3]);

@@ -6,11 +6,11 @@ import {
   avgPool2d, avgPool2dBackward, conv2d, conv2dBackward, crossEntropy, crossEntropyBackward, flatten, flattenBackward,
   linear, linearBackward, logSoftmax, logSoftmaxBackward, maxPool2d, maxPool2dBackward, relu, reluBackward, sigmoid,
   sigmoidBackward, softmax, softmaxBackward, type Tensor,
-} from '../index';
-import { conv2dCase } from '../../properties/arbitraries/conv2dCase';
-import { pool2dCase } from '../../properties/arbitraries/pool2dCase';
-import { dot, maxRelativeError, numericGradient } from '../../properties/finiteDifferences';
-import { seededTensor } from '../../properties/tensors';
+} from '../index.ts';
+import { conv2dCase } from '../../properties/arbitraries/conv2dCase.ts';
+import { pool2dCase } from '../../properties/arbitraries/pool2dCase.ts';
+import { dot, maxRelativeError, numericGradient } from '../../properties/finiteDifferences.ts';
+import { seededTensor } from '../../properties/tensors.ts';
 
 const TOLERANCE = 1e-6; // derived in properties/finiteDifferences.ts
 const SETTINGS = { seed: 20261122, numRuns: 40 };

@@ -1,7 +1,7 @@
 // The chapter's "learning a convolution kernel": recover [1, -1] from the 6x8 edge example by
 // gradient descent on the squared error, with the reference's own backward pass.
 import { describe, expect, it } from 'vitest';
-import { conv2d, conv2dBackward, corr2d, createRandom, fromFlat, reshape, sgd, tensor, type Tensor } from '../index';
+import { conv2d, conv2dBackward, corr2d, createRandom, fromFlat, reshape, sgd, tensor, type Tensor } from '../index.ts';
 
 const image = tensor(Array.from({ length: 6 }, () => [1, 1, 0, 0, 0, 0, 1, 1]));
 const X = reshape(image, [1, 1, 6, 8]);

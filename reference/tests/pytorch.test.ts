@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import * as ref from '../index';
-import { compareTensors } from '../../properties/compare';
+import * as ref from '../index.ts';
+import { compareTensors } from '../../properties/compare.ts';
 
 type Encoded = { shape: number[]; data: (number | string)[] };
 type Case = Record<string, unknown> & { op: string };

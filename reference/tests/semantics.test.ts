@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import {
   accuracy, arange, avgPool2d, conv2d, crossEntropy, fromFlat, logSoftmax, maxPool2d, maxPool2dBackward, outputSize,
   relu, sigmoid, softmax, tensor, toNested, zeros,
-} from '../index';
+} from '../index.ts';
 
 describe('pooling: ceilMode and countIncludePad', () => {
   const X5 = arange([1, 1, 5, 5]);

@@ -1,0 +1,31 @@
+/**
+ * What a backend module exports, as the command, a repro script and a test read it: `createBackend`
+ * or `default`, being the backend itself, a (possibly async) function returning it, or a class
+ * (constructed with no arguments); and, optionally, `expectedDifferences`.
+ */
+import type { PartialBackend } from '../kernels/backend.ts';
+import type { ExpectedDifference } from './suite.ts';
+
+export interface BackendModule {
+  readonly backend: PartialBackend;
+  readonly expectedDifferences: readonly ExpectedDifference[];
+}
+
+const isClass = (f: unknown): f is new () => unknown => typeof f === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(f));
+
+/** The backend `module` exports, made if it exports a factory or a class. `where` names the module in errors. */
+export async function backendFromModule(module: Record<string, unknown>, where: string): Promise<BackendModule> {
+  const exported = module.createBackend ?? module.default;
+  if (exported === undefined) {
+    throw new TypeError(`${where} exports neither createBackend nor a default: export the backend, a function that returns it, or its class.`);
+  }
+  const backend = (isClass(exported) ? new exported() : typeof exported === 'function' ? await (exported as () => unknown)() : exported) as PartialBackend;
+  if (typeof backend !== 'object' || backend === null || typeof backend.name !== 'string') {
+    throw new TypeError(`${where}: the exported backend must be an object with a string name; got ${backend === null ? 'null' : typeof backend}.`);
+  }
+  const expectedDifferences = module.expectedDifferences ?? [];
+  if (!Array.isArray(expectedDifferences) || expectedDifferences.some((d) => typeof d?.property !== 'string' || typeof d?.reason !== 'string')) {
+    throw new TypeError(`${where}: expectedDifferences must be an array of { property, reason, link? } with string property ids and reasons.`);
+  }
+  return { backend, expectedDifferences };
+}

@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { OPERATION_NAMES, type OperationName, type PartialBackend } from '../kernels/backend.ts';
+import { implementedOperations, OPERATION_NAMES, type OperationName, type PartialBackend } from '../kernels/backend.ts';
 import { backendFromModule, type BackendModule } from './backendModule.ts';
 import { harnessRoot, loadRegressions, storeRegression } from './regressions.ts';
 import { formatSummary, junitXml, mergeReports, suiteReport, type SuiteReport } from './reports.ts';
@@ -165,7 +165,7 @@ async function main(argv: string[]): Promise<number> {
   const results = found.map((r) => (r.replay === undefined ? r : {
     ...r, replay: `${COMMAND} check ${modulePath} --property ${r.id} --seed ${r.seed} --runs ${numRuns}${r.counterexamplePath ? ` --path ${r.counterexamplePath}` : ''}${ops ? ` --ops ${ops.join(',')}` : ''}`,
   }));
-  const report = suiteReport(loaded.name, seed, numRuns, results);
+  const report = suiteReport(loaded.name, seed, numRuns, results, implementedOperations(backend));
   for (const r of results.filter((p) => !p.passed)) console.log(`${describeFailure(r)}\n`);
   console.log(formatSummary(report));
   if (values.repro) {

@@ -3,6 +3,9 @@
  * and its counterexample) and JUnit XML (one testcase per property; not implemented and declined ones
  * are skipped, with why), and as a summary a person reads.
  */
+import type { OperationName } from '../kernels/backend.ts';
+import { ALL_PROPERTIES } from './all.ts';
+import { FAMILIES } from './operations/index.ts';
 import type { PropertyResult, PropertyStatus } from './suite.ts';
 
 export interface SuiteReport {
@@ -15,13 +18,47 @@ export interface SuiteReport {
   /** Whether the run passes: no 'failed' and no 'unexpected pass'. */
   readonly passed: boolean;
   readonly results: readonly PropertyResult[];
+  /** The operations the backend implements (when the run knew them). */
+  readonly implemented?: readonly OperationName[];
+  /** Per operation, by family: what its conformance properties found (when `implemented` is known). */
+  readonly operations?: readonly OperationStatus[];
+}
+
+/**
+ * One operation's verdict: 'not implemented'; or, from the conformance properties that judge it in
+ * this report: 'failed' if one failed (or passed against an expected difference), 'expected
+ * difference', 'declined' if every one declined, else 'passed'; 'not run' when none of them ran
+ * (another shard's, or left out with --property).
+ */
+export interface OperationStatus {
+  readonly op: OperationName;
+  readonly family: string;
+  readonly status: 'passed' | 'failed' | 'not implemented' | 'declined' | 'expected difference' | 'not run';
+  /** The conformance properties that judge it. */
+  readonly properties: readonly string[];
 }
 
 const STATUSES: readonly PropertyStatus[] = ['passed', 'failed', 'not implemented', 'declined', 'expected difference', 'unexpected pass'];
 
-export function suiteReport(backend: string, seed: number, numRuns: number, results: readonly PropertyResult[]): SuiteReport {
+/** The per-operation table, from the registry's families and the conformance properties' results. */
+export function operationTable(implemented: readonly OperationName[], results: readonly PropertyResult[]): OperationStatus[] {
+  const judges = ALL_PROPERTIES.filter((p) => p.kind === 'conformance');
+  return FAMILIES.flatMap((family) => (Object.keys(family.operations) as OperationName[]).map((op): OperationStatus => {
+    const properties = judges.filter((p) => p.uses.includes(op)).map((p) => p.id);
+    const ran = results.filter((r) => properties.includes(r.id));
+    const status = !implemented.includes(op) ? 'not implemented'
+      : ran.length === 0 ? 'not run'
+        : ran.some((r) => !r.passed) ? 'failed'
+          : ran.some((r) => r.status === 'expected difference') ? 'expected difference'
+            : ran.every((r) => r.status === 'declined') ? 'declined' : 'passed';
+    return { op, family: family.name, status, properties };
+  }));
+}
+
+export function suiteReport(backend: string, seed: number, numRuns: number, results: readonly PropertyResult[], implemented?: readonly OperationName[]): SuiteReport {
   const summary = Object.fromEntries(STATUSES.map((s) => [s, results.filter((r) => r.status === s).length])) as Record<PropertyStatus, number>;
-  return { backend, seed, numRuns, date: new Date().toISOString(), summary, passed: results.every((r) => r.passed), results };
+  const operations = implemented ? { implemented, operations: operationTable(implemented, results) } : {};
+  return { backend, seed, numRuns, date: new Date().toISOString(), summary, passed: results.every((r) => r.passed), results, ...operations };
 }
 
 const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -62,7 +99,21 @@ export function formatSummary(report: SuiteReport): string {
     return `  ${r.id.padEnd(width)}  ${r.status.padEnd(19)}  ${counts}`;
   });
   const totals = STATUSES.filter((s) => report.summary[s] > 0).map((s) => `${report.summary[s]} ${s}`).join(', ');
-  return [`backend ${report.backend} (seed ${report.seed}, ${report.numRuns} cases per property)`, ...lines, `${report.passed ? 'PASS' : 'FAIL'}: ${totals}`].join('\n');
+  return [`backend ${report.backend} (seed ${report.seed}, ${report.numRuns} cases per property)`, ...lines, ...operationLines(report), `${report.passed ? 'PASS' : 'FAIL'}: ${totals}`].join('\n');
+}
+
+/** The per-operation table, a line per family. */
+function operationLines(report: SuiteReport): string[] {
+  if (!report.operations || !report.implemented) return [];
+  const width = Math.max(...FAMILIES.map((f) => f.name.length));
+  return [
+    `operations (${report.implemented.length} of ${report.operations.length} implemented):`,
+    ...FAMILIES.map((f) => {
+      const ops = report.operations!.filter((o) => o.family === f.name);
+      const statuses = [...new Set(ops.map((o) => o.status))];
+      return `  ${f.name.padEnd(width)}  ${statuses.map((status) => `${status}: ${ops.filter((o) => o.status === status).map((o) => o.op).join(', ')}`).join('; ')}`;
+    }),
+  ];
 }
 
 /**
@@ -83,5 +134,5 @@ export function mergeReports(reports: readonly SuiteReport[]): SuiteReport {
     if (seen.has(r.id)) throw new Error(`merge: property ${r.id} is in more than one report (overlapping shards?).`);
     seen.add(r.id);
   }
-  return suiteReport(first.backend, first.seed, first.numRuns, results);
+  return suiteReport(first.backend, first.seed, first.numRuns, results, first.implemented);
 }

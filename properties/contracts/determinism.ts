@@ -5,7 +5,7 @@ import * as ref from '../../reference/index.ts';
 import { conv2dCase, type Conv2dCase } from '../arbitraries/conv2dCase.ts';
 import { pool2dCase, type Pool2dCase } from '../arbitraries/pool2dCase.ts';
 import { assertSameBits } from '../compare.ts';
-import { conv2dInputs } from '../conformance/conv2d.ts';
+import { conv2dInputs } from '../operations/conv2d/conformance.ts';
 import { ifImplemented } from '../judges.ts';
 import { defineProperty } from '../property.ts';
 import { float32Tensor } from '../tensors.ts';

@@ -56,6 +56,11 @@ describe('npm run harness -- check MODULE', () => {
     expect(conv.worstRatio).toBeGreaterThan(0);
     expect(conv.worstRatio).toBeLessThan(1);
     expect(report.summary.failed).toBe(0);
+    // The per-operation table: each operation by family, judged by the conformance properties that use it.
+    const op = Object.fromEntries(report.operations.map((o: { op: string; status: string }) => [o.op, o.status]));
+    expect(op).toMatchObject({ conv2d: 'passed', conv2dBackward: 'not implemented', relu: 'not implemented' });
+    expect(report.implemented).toEqual(['conv2d']);
+    expect(out).toMatch(/^ {2}conv2d +passed: conv2d; not implemented: conv2dBackward$/m);
     const xml = readFileSync(junit, 'utf8');
     expect(xml).toMatch(/<testsuite name="conv-only" tests="30" failures="0" skipped="\d+"/);
     expect(xml).toMatch(/<testcase classname="conv-only" name="relu-equals-reference" time="[\d.]+">\n {6}<skipped message="not implemented: relu, reluBackward"\/>/);
@@ -70,6 +75,7 @@ describe('npm run harness -- check MODULE', () => {
     expect(code, out).toBe(1);
     expect(out).toMatch(/conv2d-forward-equals-reference failed on backend 'off-by-one'/);
     expect(out).toMatch(/counterexample: \{/);
+    expect(out).toMatch(/^ {2}conv2d +failed: conv2d; not implemented: conv2dBackward$/m);
     // The printed replay is this command, and it reproduces the failure.
     const replay = out.match(/replay: npm run harness -- check (\S+) --property conv2d-forward-equals-reference --seed (\d+) --runs 5 --path (\S+) --ops conv2d/);
     expect(replay, out).not.toBeNull();

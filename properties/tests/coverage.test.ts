@@ -1,9 +1,10 @@
 // Coverage of the generators the properties really draw from, at the suite's seed and case count:
 // every option combination that hides real bugs must be generated, and the table shows how often.
 import { describe, expect, it } from 'vitest';
-import { crossEntropyEqualsReference, sigmoidEqualsReference } from '../conformance/activations.ts';
-import { conv2dForwardEqualsReference } from '../conformance/conv2d.ts';
-import { avgPool2dEqualsReference, maxPool2dEqualsReference } from '../conformance/pool2d.ts';
+import { sigmoidEqualsReference } from '../operations/activations/conformance.ts';
+import { crossEntropyEqualsReference } from '../operations/loss/conformance.ts';
+import { conv2dForwardEqualsReference } from '../operations/conv2d/conformance.ts';
+import { avgPool2dEqualsReference, maxPool2dEqualsReference } from '../operations/pool2d/conformance.ts';
 import { conv2dLabels, formatCoverage, labelCounts, pool2dLabels, rowsCaseLabels } from '../coverage.ts';
 import { SEED, numRunsFor } from '../settings.ts';
 

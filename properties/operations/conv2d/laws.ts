@@ -3,13 +3,13 @@
  * so every sum is exact in float32 and the laws hold with equality: no tolerance to hide behind.
  */
 import fc from 'fast-check';
-import * as ref from '../../reference/index.ts';
-import type { Backend } from '../../kernels/backend.ts';
-import { conv2dCase, type Conv2dCase } from '../arbitraries/conv2dCase.ts';
-import { ANY_DTYPE, assertEqual } from '../compare.ts';
-import { defineProperty } from '../property.ts';
-import { axpby, concatChannels, cropHW, flipHW, imageOf, sliceChannels, transposedOptions, transposeHW } from '../tensorOps.ts';
-import { float32Tensor } from '../tensors.ts';
+import * as ref from '../../../reference/index.ts';
+import type { Backend } from '../../../kernels/backend.ts';
+import { conv2dCase, type Conv2dCase } from '../../arbitraries/conv2dCase.ts';
+import { ANY_DTYPE, assertEqual } from '../../compare.ts';
+import { defineProperty } from '../../property.ts';
+import { axpby, concatChannels, cropHW, flipHW, imageOf, sliceChannels, transposedOptions, transposeHW } from '../../tensorOps.ts';
+import { float32Tensor } from '../../tensors.ts';
 
 const int = (min: number, max: number) => fc.integer({ min, max });
 const integers = (shape: readonly number[], seed: number) => float32Tensor(shape, seed, 'integer');

@@ -1,12 +1,12 @@
 /** maxPool2d and avgPool2d, forward and backward, equal the reference. */
-import * as ref from '../../reference/index.ts';
+import * as ref from '../../../reference/index.ts';
 import fc from 'fast-check';
-import { ceilEdgePool2dCase } from '../arbitraries/ceilEdgePool2dCase.ts';
-import { chapterPool2dCase } from '../arbitraries/chapterPool2dCase.ts';
-import { pool2dCase, type Pool2dCase } from '../arbitraries/pool2dCase.ts';
-import { expectConforms } from '../judges.ts';
-import { defineProperty } from '../property.ts';
-import { float32Tensor } from '../tensors.ts';
+import { ceilEdgePool2dCase } from '../../arbitraries/ceilEdgePool2dCase.ts';
+import { chapterPool2dCase } from '../../arbitraries/chapterPool2dCase.ts';
+import { pool2dCase, type Pool2dCase } from '../../arbitraries/pool2dCase.ts';
+import { expectConforms } from '../../judges.ts';
+import { defineProperty } from '../../property.ts';
+import { float32Tensor } from '../../tensors.ts';
 
 /** A max-pool case with how its values are drawn: distinct (unique winners) or ties (equal maxima everywhere). */
 export type MaxCase = Extract<Pool2dCase, { kind: 'max' }> & { readonly values?: 'distinct' | 'ties' };

@@ -1,11 +1,11 @@
 /** conv2d forward and backward equal the reference within the float32 error model. */
 import fc from 'fast-check';
-import * as ref from '../../reference/index.ts';
-import { conv2dCase, type Conv2dCase } from '../arbitraries/conv2dCase.ts';
-import { deepConv2dCase } from '../arbitraries/deepConv2dCase.ts';
-import { expectConforms } from '../judges.ts';
-import { defineProperty } from '../property.ts';
-import { float32Tensor, type ValueKind } from '../tensors.ts';
+import * as ref from '../../../reference/index.ts';
+import { conv2dCase, type Conv2dCase } from '../../arbitraries/conv2dCase.ts';
+import { deepConv2dCase } from '../../arbitraries/deepConv2dCase.ts';
+import { expectConforms } from '../../judges.ts';
+import { defineProperty } from '../../property.ts';
+import { float32Tensor, type ValueKind } from '../../tensors.ts';
 
 /** A conv2d case with how its values are drawn (uniform when absent, as in stored regressions). */
 export type ValuedConv2dCase = Conv2dCase & { readonly values?: ValueKind };

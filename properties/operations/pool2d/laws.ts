@@ -1,13 +1,13 @@
 /** The chapter's laws of pooling, on a backend's own operations. */
-import * as ref from '../../reference/index.ts';
-import type { Backend } from '../../kernels/backend.ts';
-import { pool2dCase, type Pool2dCase } from '../arbitraries/pool2dCase.ts';
+import * as ref from '../../../reference/index.ts';
+import type { Backend } from '../../../kernels/backend.ts';
+import { pool2dCase, type Pool2dCase } from '../../arbitraries/pool2dCase.ts';
 import fc from 'fast-check';
-import { ANY_DTYPE, assertEqual, assertShape, assertThat } from '../compare.ts';
-import { defineProperty } from '../property.ts';
-import { abs, concatChannels, sliceChannels, transposedOptions, transposeHW } from '../tensorOps.ts';
-import { float32Tensor } from '../tensors.ts';
-import { sumOfProductsTolerance } from '../tolerance.ts';
+import { ANY_DTYPE, assertEqual, assertShape, assertThat } from '../../compare.ts';
+import { defineProperty } from '../../property.ts';
+import { abs, concatChannels, sliceChannels, transposedOptions, transposeHW } from '../../tensorOps.ts';
+import { float32Tensor } from '../../tensors.ts';
+import { sumOfProductsTolerance } from '../../tolerance.ts';
 
 function pool(backend: Backend, c: Pool2dCase, x: ref.Tensor): Promise<ref.Tensor> {
   return c.kind === 'max' ? backend.maxPool2d(x, c.options) : backend.avgPool2d(x, c.options);

@@ -1,0 +1,28 @@
+// The registry of operation families (properties/operations/) is complete and consistent: every
+// operation of the interface has exactly one record, every operation is judged by a conformance
+// property of its own family, and every family's properties and mutants reach the suite.
+import { describe, expect, it } from 'vitest';
+import { OPERATION_NAMES } from '../../kernels/backend.ts';
+import { ALL_PROPERTIES } from '../all.ts';
+import { MUTANTS } from '../mutants.ts';
+import { FAMILIES, familyOf } from '../operations/index.ts';
+
+describe('the operation registry', () => {
+  it('every operation of the interface is in exactly one family, in the interface\'s order', () => {
+    for (const op of OPERATION_NAMES) expect(FAMILIES.filter((f) => f.operations[op]).map((f) => f.name), op).toHaveLength(1);
+    expect(FAMILIES.flatMap((f) => Object.keys(f.operations))).toEqual([...OPERATION_NAMES]);
+  });
+
+  it('every operation is judged by a conformance property of its own family', () => {
+    for (const op of OPERATION_NAMES) {
+      expect(familyOf(op).conformance.filter((p) => p.uses.includes(op)).map((p) => p.id), op).not.toEqual([]);
+    }
+  });
+
+  it('every family\'s laws, conformance properties and mutants are the suite\'s', () => {
+    const ids = ALL_PROPERTIES.map((p) => p.id);
+    for (const f of FAMILIES) for (const p of [...f.laws, ...f.conformance]) expect(ids, `${f.name}: ${p.id}`).toContain(p.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(MUTANTS).toEqual(FAMILIES.flatMap((f) => f.mutants));
+  });
+});

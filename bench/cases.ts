@@ -6,6 +6,7 @@ import * as ref from '../reference/index.ts';
 import { withoutResidency, type Backend } from '../kernels/backend.ts';
 import { LENET } from '../fixtures/lenet/architecture.ts';
 import { initParameters, toDevice, trainStep, type LayerParameters } from '../fixtures/lenet/model.ts';
+// The suite's own judges (the same modules the package exports; these three also run in the browser page).
 import { compareScalars, type Comparison } from '../properties/compare.ts';
 import { EXPECTATIONS, judge, type OperationName } from '../properties/judges.ts';
 import { float32Tensor } from '../properties/tensors.ts';

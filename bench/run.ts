@@ -95,7 +95,7 @@ async function main(): Promise<void> {
     machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: limit.cores, memoryGiB: Math.round(totalmem() / 2 ** 30), platform: `${process.platform} ${process.arch}`, node: process.version },
     versions: { gpujs: gpujsVersion, tinybench: tinybenchVersion },
     limit,
-    backends: statuses.map((s) => ({ ...s, precision: s.name === 'reference' ? 'float64 (JS numbers)' : 'float32 (gpu.js precision single)' })),
+    backends: statuses,
     options: { quick: values.quick, ops, shapes, backends: backendsWanted, timeMs },
     results,
   };

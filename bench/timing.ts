@@ -5,7 +5,7 @@
  */
 import { Bench } from 'tinybench';
 import type { ResidentTensor, Tensor } from '../reference/index.ts';
-import { mapTensorArguments, wrapOperations } from '../properties/adapters/resident.ts';
+import { mapTensorArguments, wrapOperations } from '../kernels/backend.ts';
 import type { Backend, DeviceMemory } from '../kernels/backend.ts';
 import type { BenchCase, CheckResult } from './cases.ts';
 import type { BenchResult } from './report.ts';

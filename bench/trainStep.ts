@@ -14,7 +14,7 @@ import * as ref from '../reference/index.ts';
 import type { Backend } from '../kernels/backend.ts';
 import { LENET, parameterShapes, type LayerSpec } from '../fixtures/lenet/architecture.ts';
 import { toDevice, trainStep, type LayerParameters } from '../fixtures/lenet/model.ts';
-import { wrapOperations } from '../properties/adapters/resident.ts';
+import { wrapOperations } from '../kernels/backend.ts';
 import type { Comparison } from '../properties/compare.ts';
 import { EXPECTATIONS, judge, type OperationName } from '../properties/judges.ts';
 

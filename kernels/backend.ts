@@ -7,6 +7,7 @@
 import type {
   AvgPool2dOptions, Conv2dGradients, Conv2dOptions, Labels, LinearGradients, MaxPool2dOptions, ResidentTensor, Tensor,
 } from '../reference/index.ts';
+import * as ref from '../reference/index.ts';
 
 /**
  * Tensors kept on a backend between operations, so a chain of them (a whole training step) copies
@@ -89,6 +90,44 @@ export function withoutResidency<B extends Backend>(backend: B): B {
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
+}
+
+/** An operation as a function of its arguments. */
+export type Operation = (...args: unknown[]) => Promise<unknown>;
+
+/** The backend with every operation (not `device`, not `dispose`) routed through `call`. Used by the suite's resident view and the bench's timing. */
+export function wrapOperations(backend: Backend, call: (op: string, method: Operation, args: unknown[]) => Promise<unknown>): Backend {
+  // A Proxy, not a spread: a class instance's prototype methods are found and called on the instance.
+  return new Proxy(backend, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver);
+      if (typeof value !== 'function') return value;
+      const method = (value as Operation).bind(target);
+      return (OPERATION_NAMES as readonly PropertyKey[]).includes(key) ? (...args: unknown[]) => call(key as string, method, args) : method;
+    },
+  });
+}
+
+/**
+ * The arguments with every well-formed host tensor (alone, or in an array of them) replaced by
+ * `onTensor(t)`; anything else, bad input included, passes as it came (for the operation's own error).
+ */
+export function mapTensorArguments(args: readonly unknown[], onTensor: (t: ref.Tensor) => Promise<ref.Tensor>): Promise<unknown[]> {
+  const map = async (value: unknown): Promise<unknown> => {
+    if (Array.isArray(value) && value.length > 0 && value.every(isWellFormed)) return Promise.all(value.map(map));
+    return isWellFormed(value) ? onTensor(value) : value;
+  };
+  return Promise.all(args.map(map));
+}
+
+/** A host tensor an operation can take (not resident, well formed). */
+function isWellFormed(value: unknown): value is ref.Tensor {
+  try {
+    ref.assertTensor('upload', 'value', value);
+    return !ref.isResident(value);
+  } catch {
+    return false;
+  }
 }
 
 /** Names `createBackend` accepts. */

@@ -12,6 +12,7 @@ export { formatSummary, junitXml, mergeReports, suiteReport, type SuiteReport } 
 export { EXPECTATIONS, judge, type Expect, type Expectation } from './judges.ts';
 export { compareScalars, compareTensors, PropertyViolation, type CompareOptions, type Comparison } from './compare.ts';
 export * as tolerance from './tolerance.ts';
+export { float32Tensor, type ValueKind } from './tensors.ts';
 export { backendFromModule, type BackendModule } from './backendModule.ts';
 export { decodeValue, encodeValue, reproScript, type FailingCall } from './repro.ts';
 export { loadRegressions, storeRegression, REGRESSIONS_DIR, type RegressionCase } from './regressions.ts';

@@ -35,9 +35,13 @@ function recordDir(value: string | undefined): string | false {
   return REGRESSIONS_DIR;
 }
 
-/** Cases per property: GL compiles each new shape (~0.2 s), so it gets fewer; fuzzing gets ten times more. */
-export function numRunsFor(backend: string): number {
+/**
+ * Cases per property for a backend of these traits: one that compiles each new shape (GL, WebGPU:
+ * ~0.2 s a shape) gets fewer, the oracle more (it is fast and runs only laws and contracts); fuzzing
+ * ten times more. FC_NUM_RUNS overrides.
+ */
+export function numRunsFor(traits: { readonly oracle?: boolean; readonly compilesPerShape?: boolean } = {}): number {
   if (env.FC_NUM_RUNS) return Number(env.FC_NUM_RUNS);
-  const base = backend === 'headlessgl' || backend === 'webgpu' ? 10 : backend === 'reference' ? 40 : 20;
+  const base = traits.compilesPerShape ? 10 : traits.oracle ? 40 : 20;
   return FUZZ ? base * 10 : base;
 }

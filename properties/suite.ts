@@ -45,6 +45,13 @@ export interface ExpectedDifference {
   readonly property: string;
   readonly reason: string;
   readonly link?: string;
+  /**
+   * Only the cases this is true of (the property's case, as counterexamples print it) are expected
+   * to fail; every other case is still judged, so the rest of the property keeps catching bugs. The
+   * property is then an 'expected difference' when only such cases failed, 'failed' when another
+   * case did, and an 'unexpected pass' when such cases ran and all passed. Default: the whole property.
+   */
+  readonly when?: (c: any) => boolean;
 }
 
 /**
@@ -135,9 +142,16 @@ export async function runProperty(backend: PartialBackend, property: BackendProp
   const planned = numRuns + examples.length; // fast-check counts examples within numRuns: every stored case and every generated one runs
   let unsupported = 0;
   let notImplemented = 0;
+  const entries = options.expectedDifferences?.filter((d) => d.property === property.id) ?? [];
+  const expected = entries.find((d) => !d.when) ?? entries[0];
+  // Entries with a case predicate excuse only their cases: those run, and their failures are counted, not thrown.
+  const excuses = entries.some((d) => !d.when) ? [] : entries.map((d) => d.when!);
+  const excused = { matched: 0, failed: 0, error: undefined as string | undefined, case: undefined as unknown, thrown: undefined as unknown };
   const started = performance.now();
   const details = await fc.check(
     fc.asyncProperty(property.arbitrary, async (c) => {
+      const isExcused = excuses.some((when) => when(c));
+      if (isExcused) excused.matched++;
       try {
         await property.check(complete, c, context);
       } catch (error) {
@@ -149,6 +163,11 @@ export async function runProperty(backend: PartialBackend, property: BackendProp
           unsupported++;
           fc.pre(false);
         }
+        if (isExcused) {
+          excused.failed++;
+          if (excused.failed === 1) Object.assign(excused, { error: error instanceof Error ? error.message : String(error), case: c, thrown: error });
+          return;
+        }
         throw error;
       }
     }),
@@ -156,11 +175,18 @@ export async function runProperty(backend: PartialBackend, property: BackendProp
     { seed, numRuns: planned, examples, ...(options.path ? { path: options.path } : {}), maxSkipsPerRun: 10 },
   );
   const counts = { numRuns: details.numRuns, unsupported, notImplemented, worstRatio, durationMs: performance.now() - started, ...(missing.length ? { missing } : {}) };
-  const expected = options.expectedDifferences?.find((d) => d.property === property.id);
   const because = expected ? { expectedReason: expected.reason + (expected.link ? ` (${expected.link})` : '') } : {};
   if (!details.failed) {
     if (!expected) return { ...base, ...counts, status: 'passed', passed: true };
-    const error = `expected to differ (${because.expectedReason}), but every case passed: remove the entry from the expected differences`;
+    if (excuses.length > 0) {
+      if (excused.failed > 0) {
+        const error = `${excused.failed} of the ${excused.matched} cases its entry excuses failed, every other case passed; the first: ${excused.error}`;
+        return { ...base, ...counts, ...because, status: 'expected difference', passed: true, error, counterexample: excused.case, ...failingCallOf(excused.thrown) };
+      }
+      if (excused.matched === 0) return { ...base, ...counts, status: 'passed', passed: true };
+    }
+    const which = excuses.length > 0 ? `all ${excused.matched} cases its entry excuses passed` : 'every case passed';
+    const error = `expected to differ (${because.expectedReason}), but ${which}: remove the entry from the expected differences, or narrow it`;
     return { ...base, ...counts, ...because, status: 'unexpected pass', passed: false, error };
   }
   const counterexample = details.counterexample?.[0];
@@ -173,8 +199,9 @@ export async function runProperty(backend: PartialBackend, property: BackendProp
     ...base,
     ...counts,
     ...because,
-    status: expected ? 'expected difference' : 'failed',
-    passed: Boolean(expected),
+    // With case predicates, a failure reaching here is on a case none of them excuses.
+    status: expected && excuses.length === 0 ? 'expected difference' : 'failed',
+    passed: Boolean(expected) && excuses.length === 0,
     counterexample,
     counterexamplePath: details.counterexamplePath ?? undefined,
     error,
@@ -182,7 +209,7 @@ export async function runProperty(backend: PartialBackend, property: BackendProp
     ...failingCallOf(details.errorInstance),
     replay: `FC_PROPERTY=${property.id} FC_SEED=${details.seed} FC_PATH=${details.counterexamplePath ?? ''} FC_BACKENDS=${backend.name} npm test -- properties`,
   };
-  if (counterexample !== undefined && !expected) options.onCounterexample?.(property.id, counterexample, result);
+  if (counterexample !== undefined && !result.passed) options.onCounterexample?.(property.id, counterexample, result);
   return result;
 }
 

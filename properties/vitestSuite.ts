@@ -23,7 +23,7 @@ export function describePropertySuite(name: string, create: () => PartialBackend
   const record = options.record ?? RECORD;
   const suiteOptions: SuiteOptions = {
     seed: SEED,
-    numRuns: numRunsFor(name),
+    numRuns: numRunsFor(),
     only: ONLY_PROPERTIES,
     path: PATH,
     regressionCases: (id) => [...loadRegressions(id), ...(record && record !== REGRESSIONS_DIR ? loadRegressions(id, record) : [])].map((r) => r.case),

@@ -7,7 +7,7 @@
  * - when the scope ends, nothing is left behind (the backend's resident-tensor count is unchanged).
  */
 import * as ref from '../../reference/index.ts';
-import { OPERATION_NAMES, type Backend, type DeviceMemory } from '../../kernels/backend.ts';
+import { mapTensorArguments, wrapOperations, type Backend, type DeviceMemory, type Operation } from '../../kernels/backend.ts';
 
 export function residentView(backend: Backend): Backend {
   const device = backend.device;
@@ -16,32 +16,6 @@ export function residentView(backend: Backend): Backend {
   return new Proxy(wrapped, { get: (target, key, receiver) => (key === 'name' ? `${backend.name} (resident)` : Reflect.get(target, key, receiver)) });
 }
 
-type Operation = (...args: unknown[]) => Promise<unknown>;
-
-/** The backend with every operation (not `device`, not `dispose`) routed through `call`. Shared with the bench's resident timing. */
-export function wrapOperations(backend: Backend, call: (op: string, method: Operation, args: unknown[]) => Promise<unknown>): Backend {
-  // A Proxy, not a spread: a class instance's prototype methods are found and called on the instance.
-  return new Proxy(backend, {
-    get(target, key, receiver) {
-      const value = Reflect.get(target, key, receiver);
-      if (typeof value !== 'function') return value;
-      const method = (value as Operation).bind(target);
-      return (OPERATION_NAMES as readonly PropertyKey[]).includes(key) ? (...args: unknown[]) => call(key as string, method, args) : method;
-    },
-  });
-}
-
-/**
- * The arguments with every well-formed host tensor (alone, or in an array of them) replaced by
- * `onTensor(t)`; anything else, bad input included, passes as it came (for the operation's own error).
- */
-export function mapTensorArguments(args: readonly unknown[], onTensor: (t: ref.Tensor) => Promise<ref.Tensor>): Promise<unknown[]> {
-  const map = async (value: unknown): Promise<unknown> => {
-    if (Array.isArray(value) && value.length > 0 && value.every(isWellFormed)) return Promise.all(value.map(map));
-    return isWellFormed(value) ? onTensor(value) : value;
-  };
-  return Promise.all(args.map(map));
-}
 
 async function callResident(device: DeviceMemory, op: string, method: Operation, args: unknown[]): Promise<unknown> {
   const before = device.usage().tensors;
@@ -68,14 +42,6 @@ async function callResident(device: DeviceMemory, op: string, method: Operation,
   return result;
 }
 
-function isWellFormed(value: unknown): value is ref.Tensor {
-  try {
-    ref.assertTensor('upload', 'value', value);
-    return !ref.isResident(value);
-  } catch {
-    return false;
-  }
-}
 
 /** Host copies of every tensor in an operation's result (a tensor, a gradients object, a number), read with `read()` (async on WebGPU). */
 async function readBack(value: unknown): Promise<unknown> {

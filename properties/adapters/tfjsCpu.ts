@@ -37,6 +37,19 @@ export const TFJS_CPU_DIFFERENCES: Readonly<Record<string, string>> = {
   'relu-equals-reference': 'relu backward: tfjs computes dy·step(x), so a NaN gradient where x <= 0 stays NaN; PyTorch gives 0 (x <= 0 ? 0 : dy)',
 };
 
+type PoolCase = { options: ref.MaxPool2dOptions & ref.AvgPool2dOptions };
+const padded = (o: PoolCase['options']) => Object.values(ref.resolvePadding('pool', o.padding ?? 0)).some((p) => p > 0);
+
+/**
+ * The cases each difference concerns (a predicate on the property's case, as counterexamples print
+ * it), where that can be said: the property's other cases are still judged, so a new fault in them
+ * fails. Properties absent here are expected to differ as a whole.
+ */
+export const TFJS_CPU_CASES: Readonly<Record<string, (c: PoolCase) => boolean>> = {
+  'maxpool2d-equals-reference': (c) => c.options.ceilMode === true,
+  'avgpool2d-equals-reference': (c) => c.options.ceilMode === true || ((c.options.countIncludePad ?? true) && padded(c.options)),
+};
+
 /** tf.oneHot needs a depth of at least 2, so softmaxCrossEntropy cannot take logits of one class. */
 function declineSingleClass(logits: ref.Tensor): void {
   if (logits.shape[1] < 2) throw new UnsupportedOptionError('tfjs-cpu', 'cross-entropy over a single class (tf.oneHot needs depth >= 2)');

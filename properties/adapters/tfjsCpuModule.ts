@@ -4,8 +4,9 @@
  * It exports the backend factory and its expected differences from PyTorch (see tfjsCpu.ts).
  */
 import type { ExpectedDifference } from '../suite.ts';
-import { createTfjsCpuBackend, TFJS_CPU_DIFFERENCES } from './tfjsCpu.ts';
+import { createTfjsCpuBackend, TFJS_CPU_CASES, TFJS_CPU_DIFFERENCES } from './tfjsCpu.ts';
 
 export const createBackend = createTfjsCpuBackend;
 
-export const expectedDifferences: readonly ExpectedDifference[] = Object.entries(TFJS_CPU_DIFFERENCES).map(([property, reason]) => ({ property, reason }));
+/** Each difference, narrowed to the cases it concerns where it can be: the property's other cases are still judged. */
+export const expectedDifferences: readonly ExpectedDifference[] = Object.entries(TFJS_CPU_DIFFERENCES).map(([property, reason]) => ({ property, reason, when: TFJS_CPU_CASES[property] }));

@@ -8,7 +8,7 @@ import { avgPool2dEqualsReference, maxPool2dEqualsReference } from '../operation
 import { conv2dLabels, formatCoverage, labelCounts, pool2dLabels, rowsCaseLabels } from '../coverage.ts';
 import { SEED, numRunsFor } from '../settings.ts';
 
-const runs = numRunsFor('cpu');
+const runs = numRunsFor(); // a kernel backend's count (cpu, webasm, wasm-simd)
 
 /** Fails naming every label no generated case carries. */
 function expectEvery(counts: Map<string, number>, labels: readonly string[], what: string): void {

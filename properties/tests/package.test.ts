@@ -76,6 +76,14 @@ describe('the packed package, installed in a fresh project', () => {
     expect(readFileSync(join(project, 'report.xml'), 'utf8')).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites[^>]*>\n {2}<testsuite name="my-backend" tests="30" failures="0"/);
   });
 
+  it('the same backend judged on conv2d forward alone (--ops conv2d): exit 0, every other operation not implemented', () => {
+    const { code, out } = run(bin, ['check', './my-backend.ts', '--runs', '3', '--ops', 'conv2d', '--json', 'conv2d.json']);
+    expect(code, out).toBe(0);
+    const report = JSON.parse(readFileSync(join(project, 'conv2d.json'), 'utf8'));
+    expect(report.implemented).toEqual(['conv2d']);
+    expect(report.operations.filter((o: { status: string }) => o.status !== 'not implemented').map((o: { op: string; status: string }) => `${o.op} ${o.status}`)).toEqual(['conv2d passed']);
+  });
+
   it('the off-by-one port: exit 1, and a repro that imports the package by name and fails when run', () => {
     const { code, out } = run(bin, ['check', './off-by-one.ts', '--runs', '5', '--ops', 'conv2d', '--repro', 'repros']);
     expect(code, out).toBe(1);

@@ -81,6 +81,35 @@ describe('expected differences', () => {
   });
 });
 
+describe('expected differences of some cases only (a case predicate)', () => {
+  // conv2d adds output channel 0's bias everywhere: wrong exactly when there is a bias and more than one output channel.
+  type Case = { hasBias: boolean; weightShape: number[] };
+  const only = ['conv2d-forward-equals-reference'];
+  const entry = (when: (c: Case) => boolean) => [{ property: only[0], reason: 'bias of channel 0 everywhere', when }];
+
+  it('failures only on the cases it excuses: an expected difference, with the first of them as counterexample', async () => {
+    const [r] = await runPropertySuite(createMutantBackend('conv-bias-of-channel-0'), { ...options, only, expectedDifferences: entry((c) => c.hasBias && c.weightShape[0] > 1) });
+    expect(r.status, r.error).toBe('expected difference');
+    expect(r.passed).toBe(true);
+    expect(r.error).toMatch(/^\d+ of the \d+ cases its entry excuses failed, every other case passed; the first: conv2d: value/);
+    expect((r.counterexample as Case).hasBias).toBe(true);
+    expect(r.failingCall?.op).toBe('conv2d');
+  });
+
+  it('a failure on a case it does not excuse fails the property', async () => {
+    const [r] = await runPropertySuite(createMutantBackend('conv-bias-of-channel-0'), { ...options, only, expectedDifferences: entry((c) => c.hasBias && c.weightShape[0] > 8) });
+    expect(r.status).toBe('failed');
+    const c = r.counterexample as Case;
+    expect(c.hasBias && c.weightShape[0] > 1 && c.weightShape[0] <= 8).toBe(true);
+  });
+
+  it('a correct backend with the entry: its cases ran and passed, an unexpected pass', async () => {
+    const [r] = await runPropertySuite(createMutantBackend('none'), { ...options, only, expectedDifferences: entry((c) => c.hasBias && c.weightShape[0] > 1) });
+    expect(r.status).toBe('unexpected pass');
+    expect(r.error).toMatch(/but all \d+ cases its entry excuses passed: remove the entry from the expected differences, or narrow it/);
+  });
+});
+
 describe('the error contract for ports', () => {
   /** A port's own error class: the same name as ours but not our class, and a message of its own words. */
   class PortError extends Error {

@@ -7,13 +7,14 @@ import { EXPECTED_KERNEL_CLASS, RESIDENT_MODES, type GpuJsMode } from '../../ker
 import { residentView } from '../adapters/resident.ts';
 import { createReferenceBackend } from '../../kernels/referenceBackend.ts';
 import { kernelBackends } from '../backends.ts';
-import { ONLY_BACKENDS } from '../settings.ts';
+import { numRunsFor, ONLY_BACKENDS } from '../settings.ts';
+import { BACKEND_TRAITS } from '../../kernels/index.ts';
 import { describePropertySuite } from '../vitestSuite.ts';
 
 const selected = (name: string) => ONLY_BACKENDS === undefined || ONLY_BACKENDS.includes(name);
 
 // The reference is the oracle: only its laws and contracts mean anything (its conformance would compare it with itself).
-if (selected('reference')) describePropertySuite('reference', createReferenceBackend, { kinds: ['law', 'contract'] });
+if (selected('reference')) describePropertySuite('reference', createReferenceBackend, { kinds: ['law', 'contract'], numRuns: numRunsFor(BACKEND_TRAITS.reference) });
 
 for (const status of kernelBackends().filter((s) => selected(s.name))) {
   describe.runIf(status.available || status.required)(`${status.name}`, () => {
@@ -22,12 +23,12 @@ for (const status of kernelBackends().filter((s) => selected(s.name))) {
     });
     if (!status.available) return;
     let backend: GpuJsBackend | undefined;
-    describePropertySuite(status.name, () => (backend = createBackend(status.name) as GpuJsBackend));
+    describePropertySuite(status.name, () => (backend = createBackend(status.name) as GpuJsBackend), { numRuns: numRunsFor(status) });
     if (!(status.name in EXPECTED_KERNEL_CLASS)) return; // not a gpu.js backend
     // Where results can stay on the device (GL textures, WebGPU buffers), the suite again on resident tensors.
     let residentBackend: GpuJsBackend | undefined;
     if (RESIDENT_MODES.includes(status.name as GpuJsMode)) {
-      describePropertySuite(`${status.name}, resident`, () => residentView((residentBackend = createBackend(status.name) as GpuJsBackend)));
+      describePropertySuite(`${status.name}, resident`, () => residentView((residentBackend = createBackend(status.name) as GpuJsBackend)), { numRuns: numRunsFor(status) });
     }
     afterAll(() => {
       // No silent fallback: every compiled kernel ran on the gpu.js backend asked for.

@@ -67,7 +67,7 @@ export interface BenchReport {
   readonly machine: { cpu: string; cores: number; memoryGiB: number; platform: string; node: string };
   readonly versions: { gpujs: string; tinybench: string };
   readonly limit: MachineLimit;
-  readonly backends: { name: string; available: boolean; reason?: string; precision: string }[];
+  readonly backends: { name: string; available: boolean; reason?: string; precision: string; variant?: string }[];
   readonly options: Record<string, unknown>;
   readonly results: BenchResult[];
 }

@@ -7,7 +7,8 @@ import { mkdirSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { availableBackends, createBackend, type BackendName } from '../kernels/index.ts';
+import { availableBackends, createBackend, type Backend, type BackendName } from '../kernels/index.ts';
+import { createWasmSimdBackend } from '../kernels/wasmSimd/index.ts';
 import { benchCases } from './cases.ts';
 import { measureMachineLimit } from './machineLimit.ts';
 import { timeCase } from './timing.ts';
@@ -23,7 +24,12 @@ const HELP = `npm run bench -- [options]
   --compare FILE     ratio of every figure to an earlier result JSON, regressions flagged
   --out DIR          where the JSON and SVG go (default bench/results)
   --browser          also time gpu.js's webgl2, webgl and webgpu backends in headless Chromium
+  --builds           also time wasm-simd's plain build (no FMA) beside the one that runs by default
 GL needs a display: xvfb-run -a npm run bench`;
+
+/** `backend` under another name (a Proxy: a class keeps its methods). */
+const renamed = (backend: Backend, name: string): Backend =>
+  new Proxy(backend, { get: (target, key, receiver) => (key === 'name' ? name : Reflect.get(target, key, receiver)) });
 
 const list = (v: string | undefined) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
 const readJson = (file: string) => JSON.parse(readFileSync(file, 'utf8'));
@@ -33,7 +39,7 @@ async function main(): Promise<void> {
     options: {
       quick: { type: 'boolean', default: false }, op: { type: 'string' }, backend: { type: 'string' }, shape: { type: 'string' },
       time: { type: 'string' }, compare: { type: 'string' }, out: { type: 'string', default: 'bench/results' }, help: { type: 'boolean', default: false },
-      browser: { type: 'boolean', default: false },
+      browser: { type: 'boolean', default: false }, builds: { type: 'boolean', default: false },
     },
   });
   if (values.help) return void console.log(HELP);
@@ -44,10 +50,12 @@ async function main(): Promise<void> {
   process.stderr.write('measuring the machine limit (wasm SIMD mul+add loop, 1 thread and all cores)...\n');
   const limit = await measureMachineLimit();
   console.log(`machine limit: ${limit.oneThread.toFixed(1)} GFLOP/s on 1 thread, ${limit.allCores.toFixed(1)} on ${limit.cores} cores (${limit.method})`);
+  if (limit.withoutFma) console.log(`  without FMA (mul+add): ${limit.withoutFma.oneThread.toFixed(1)} GFLOP/s on 1 thread, ${limit.withoutFma.allCores.toFixed(1)} on ${limit.cores} cores`);
 
   const statuses = availableBackends();
   const backendNames = statuses.filter((b) => b.available && (!backendsWanted || backendsWanted.includes(b.name))).map((b) => b.name as BackendName);
   for (const b of statuses.filter((s) => !s.available)) console.log(`skipped ${b.name}: ${b.reason}`);
+  for (const b of statuses.filter((s) => s.available && s.variant)) console.log(`${b.name}: ${b.variant}`);
   const cases = benchCases().filter((c) => (!values.quick || c.quick) && (!ops || ops.includes(c.op)) && (!shapes || shapes.includes(c.shape)));
   if (cases.length === 0) throw new Error('no benchmark matches --op/--shape/--quick; run with --help for the names.');
 
@@ -55,8 +63,14 @@ async function main(): Promise<void> {
   let total = cases.length * backendNames.length;
   let done = 0;
   const started = performance.now();
-  for (const name of backendNames) {
-    const backend = createBackend(name);
+  // Each backend to time, under the name its rows carry; --builds adds wasm-simd's plain build after the default one.
+  const runs: { name: string; create: () => Backend }[] = backendNames.flatMap((name) => [
+    { name, create: () => createBackend(name) },
+    ...(values.builds && name === 'wasm-simd' ? [{ name: 'wasm-simd plain', create: () => renamed(createWasmSimdBackend({ build: 'plain' }), 'wasm-simd plain') }] : []),
+  ]);
+  total = cases.length * runs.length;
+  for (const { name, create } of runs) {
+    const backend = create();
     for (const c of cases) {
       if (c.appliesTo && !c.appliesTo(backend)) {
         total--;

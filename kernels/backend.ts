@@ -67,6 +67,9 @@ export interface Backend {
   /** In place, like the reference: `param -= lr * grad` (on the backend, for a resident param). */
   sgd(params: readonly Tensor[], grads: readonly Tensor[], lr: number): Promise<void>;
 
+  /** What exactly runs, where a backend has more than one way (wasm-simd: 'fma build, 2 threads'); the bench and `npm run lenet` print it. */
+  readonly variant?: string;
+
   /** Residency, where the backend has it (wasm-simd: wasm memory; gpu.js GL modes: textures; webgpu: buffers). */
   readonly device?: DeviceMemory;
 

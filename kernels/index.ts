@@ -47,11 +47,12 @@ export function createBackend(name: BackendName): Backend {
 }
 
 /** Whether each backend can be created here; for an unavailable one, the reason. */
-export function availableBackends(): ({ name: BackendName; available: boolean; reason?: string } & BackendTraits)[] {
+export function availableBackends(): ({ name: BackendName; available: boolean; reason?: string; variant?: string } & BackendTraits)[] {
   return BACKEND_NAMES.map((name) => {
     try {
-      createBackend(name).dispose();
-      return { name, available: true, ...BACKEND_TRAITS[name] };
+      const backend = createBackend(name);
+      backend.dispose();
+      return { name, available: true, ...(backend.variant ? { variant: backend.variant } : {}), ...BACKEND_TRAITS[name] };
     } catch (error) {
       return { name, available: false, reason: (error as Error).message, ...BACKEND_TRAITS[name] };
     }

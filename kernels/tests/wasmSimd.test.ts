@@ -9,6 +9,28 @@ import { float32Tensor } from '../../properties/tensors.ts';
 import { isResident, maxPool2d, maxPool2dBackward, sgd, type ResidentTensor, type Tensor } from '../../reference/index.ts';
 import { EXPECTATIONS, judge } from '../../properties/judges.ts';
 
+// Both builds pass the whole suite: the default one (FMA where relaxed SIMD compiles: properties/tests/suite.test.ts) and this one.
+describePropertySuite('wasm-simd, plain build (no FMA)', () => createWasmSimdBackend({ build: 'plain' }));
+
+describe('wasm-simd builds', () => {
+  it('the FMA build really fuses: c + a·b rounded once (1 - 2^-46 survives where a product then a sum gives 0)', async () => {
+    // A·B with A = [[-1, 1 + 2^-23]] and B's rows all ones, then all 1 - 2^-23: -1 + (1 + 2^-23)(1 - 2^-23) = -2^-46 exactly.
+    const a = { shape: [1, 2], data: Float32Array.of(-1, 1 + 2 ** -23) };
+    const b = { shape: [2, 8], data: Float32Array.from({ length: 16 }, (_, i) => (i < 8 ? 1 : 1 - 2 ** -23)) };
+    const fma = createWasmSimdBackend({ build: 'fma' });
+    const plain = createWasmSimdBackend({ build: 'plain' });
+    expect(fma.variant).toMatch(/^fma build/);
+    expect(plain.variant).toMatch(/^plain build/);
+    const auto = createWasmSimdBackend({ build: 'auto' });
+    expect(auto.variant).toMatch(/^fma build/); // relaxed SIMD compiles on Node 20 here (behind the V8 flag the backend sets)
+    auto.dispose();
+    expect(Array.from((await fma.matmul(a, b)).data)).toEqual(new Array(8).fill(-(2 ** -46)));
+    expect(Array.from((await plain.matmul(a, b)).data)).toEqual(new Array(8).fill(0));
+    fma.dispose();
+    plain.dispose();
+  });
+});
+
 describePropertySuite('wasm-simd, 1 thread', () => createWasmSimdBackend({ threads: 1 }), {
   only: ['conv2d-forward-equals-reference', 'conv2d-backward-equals-reference', 'contract-deterministic'],
 });

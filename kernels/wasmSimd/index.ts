@@ -9,6 +9,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ref from '../../reference/index.ts';
@@ -27,8 +28,13 @@ import { Residency, type DeviceTensor } from '../residency.ts';
 import { WasmTensor } from './resident.ts';
 import { WasmThreadPool } from './threads.ts';
 
-/** Where `npm run build` writes the module. */
-export const WASM_SIMD_MODULE = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '.cache', 'wasm-simd', 'kernels.wasm');
+/** Where `npm run build` writes the two builds (kernels/wasmSimd/build.mjs). */
+const BUILD_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '.cache', 'wasm-simd');
+export const WASM_SIMD_MODULE = join(BUILD_DIR, 'kernels.wasm');
+export const WASM_SIMD_FMA_MODULE = join(BUILD_DIR, 'kernels-fma.wasm');
+
+/** 'fma': relaxed SIMD's f32x4.relaxed_madd in every multiply-add block; 'plain': SIMD only (a product and a sum). */
+export type WasmSimdBuild = 'fma' | 'plain';
 
 type Fn = (...args: number[]) => number;
 interface Kernels {
@@ -49,15 +55,44 @@ export interface WasmSimdOptions {
    * 'auto': direct wherever it applies (unit stride along W).
    */
   readonly convForward?: 'auto' | 'direct' | 'im2col';
+  /**
+   * Which build runs: 'fma' (fused multiply-adds through relaxed SIMD), 'plain' (SIMD only), or
+   * 'auto': fma where this engine compiles it, else plain. Node 20 has relaxed SIMD behind a V8 flag,
+   * which the backend sets before compiling; Chromium has it on by default. Either build satisfies
+   * the same error model (a fused product rounds once). Default: WASM_SIMD_BUILD, else 'auto'.
+   */
+  readonly build?: 'auto' | WasmSimdBuild;
 }
 
-function instantiate(): { kernels: Kernels; module: WebAssembly.Module; memory: WebAssembly.Memory } {
+/** The build `wanted` names, or for 'auto' the FMA build where the engine compiles it. */
+function chooseBuild(wanted: 'auto' | WasmSimdBuild): { build: WasmSimdBuild; bytes: Uint8Array<ArrayBuffer> } {
+  if (wanted !== 'plain') {
+    if (!existsSync(WASM_SIMD_FMA_MODULE)) {
+      throw new BackendUnavailableError('wasm-simd', `${WASM_SIMD_FMA_MODULE} is missing. Fix: npm run build (compiles kernels/wasmSimd/assembly with AssemblyScript).`);
+    }
+    const bytes = new Uint8Array(readFileSync(WASM_SIMD_FMA_MODULE));
+    // Relaxed SIMD is behind this flag in Node 20 (on by default in later V8s and in Chromium 114+); it must be set before compiling.
+    if (!WebAssembly.validate(bytes)) setFlagsFromString('--experimental-wasm-relaxed-simd');
+    if (WebAssembly.validate(bytes)) return { build: 'fma', bytes };
+    if (wanted === 'fma') throw new BackendUnavailableError('wasm-simd', 'this engine cannot compile the FMA build (relaxed SIMD). Fix: build: \'plain\' (or WASM_SIMD_BUILD=plain).');
+  }
   if (!existsSync(WASM_SIMD_MODULE)) {
     throw new BackendUnavailableError('wasm-simd', `${WASM_SIMD_MODULE} is missing. Fix: npm run build (compiles kernels/wasmSimd/assembly with AssemblyScript).`);
   }
-  const bytes = readFileSync(WASM_SIMD_MODULE);
+  return { build: 'plain', bytes: new Uint8Array(readFileSync(WASM_SIMD_MODULE)) };
+}
+
+function defaultBuild(): 'auto' | WasmSimdBuild {
+  const fromEnv = process.env.WASM_SIMD_BUILD;
+  if (fromEnv === undefined || fromEnv === '') return 'auto';
+  if (fromEnv === 'auto' || fromEnv === 'fma' || fromEnv === 'plain') return fromEnv;
+  throw new Error(`wasm-simd: WASM_SIMD_BUILD must be auto, fma or plain; got '${fromEnv}'.`);
+}
+
+function instantiate(wanted: 'auto' | WasmSimdBuild): { kernels: Kernels; module: WebAssembly.Module; memory: WebAssembly.Memory; build: WasmSimdBuild } {
+  const { build, bytes } = chooseBuild(wanted);
   if (!WebAssembly.validate(bytes)) {
-    throw new BackendUnavailableError('wasm-simd', `this engine cannot compile ${WASM_SIMD_MODULE} (WebAssembly SIMD needs Node 16.4+ or a current browser).`);
+    throw new BackendUnavailableError('wasm-simd', `this engine cannot compile the ${build} build (WebAssembly SIMD needs Node 16.4+ or a current browser).`);
   }
   // Shared, so helper threads can run kernels on the same tensors; 4 GiB is wasm32's limit.
   const memory = new WebAssembly.Memory({ initial: 2, maximum: 65536, shared: true });
@@ -65,7 +100,7 @@ function instantiate(): { kernels: Kernels; module: WebAssembly.Module; memory: 
   const instance = new WebAssembly.Instance(module, {
     env: { memory, abort: () => { throw new Error('wasm-simd: a kernel aborted (an internal bug; please report the call).'); } },
   });
-  return { kernels: instance.exports as unknown as Kernels, module, memory };
+  return { kernels: instance.exports as unknown as Kernels, module, memory, build };
 }
 
 function defaultThreads(): number {
@@ -74,7 +109,7 @@ function defaultThreads(): number {
 }
 
 export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
-  const { kernels: k, module, memory } = instantiate();
+  const { kernels: k, module, memory, build } = instantiate(options.build ?? defaultBuild());
   const threads = options.threads ?? defaultThreads();
   const convForward = options.convForward ?? 'auto';
   /**
@@ -156,6 +191,7 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
 
   return {
     name: 'wasm-simd',
+    variant: `${build} build, ${threads} thread${threads === 1 ? '' : 's'}`,
     async conv2d(x, weight, bias, options = {}) {
       const g = checkConv2d('conv2d', x, weight, bias, options);
       return run(async () => {

@@ -3,6 +3,7 @@
 // through a table of tap offsets, so any dilation and any stride along H work, and writing and
 // re-reading a taps x P column matrix (about half the time of LeNet's convolutions behind im2col)
 // is gone. The sum runs over the taps in the same order as the GEMM's, so both give the same bits.
+import { madd } from './madd';
 
 @inline function f32At(p: usize, i: i32): usize {
   return p + (<usize>i << 2);
@@ -87,17 +88,17 @@ export function convDirectImage(
           const b0 = v128.load(pb);
           const b1 = v128.load(pb, 16);
           let av = v128.load32_splat(a0 + kb);
-          c00 = f32x4.add(c00, f32x4.mul(av, b0));
-          c01 = f32x4.add(c01, f32x4.mul(av, b1));
+          c00 = madd(av, b0, c00);
+          c01 = madd(av, b1, c01);
           av = v128.load32_splat(a1 + kb);
-          c10 = f32x4.add(c10, f32x4.mul(av, b0));
-          c11 = f32x4.add(c11, f32x4.mul(av, b1));
+          c10 = madd(av, b0, c10);
+          c11 = madd(av, b1, c11);
           av = v128.load32_splat(a2 + kb);
-          c20 = f32x4.add(c20, f32x4.mul(av, b0));
-          c21 = f32x4.add(c21, f32x4.mul(av, b1));
+          c20 = madd(av, b0, c20);
+          c21 = madd(av, b1, c21);
           av = v128.load32_splat(a3 + kb);
-          c30 = f32x4.add(c30, f32x4.mul(av, b0));
-          c31 = f32x4.add(c31, f32x4.mul(av, b1));
+          c30 = madd(av, b0, c30);
+          c31 = madd(av, b1, c31);
         }
         const valid = min(8, outW - ow);
         const yp = y + (<usize>(o * P + oh * outW + ow) << 2);
@@ -113,10 +114,10 @@ export function convDirectImage(
         for (let k = 0; k < taps; k++) {
           const kb = <usize>k << 2;
           const b0 = v128.load(xb + (<usize>load<i32>(offsets + kb) << 2));
-          c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(a0 + kb), b0));
-          c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(a1 + kb), b0));
-          c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(a2 + kb), b0));
-          c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(a3 + kb), b0));
+          c0 = madd(v128.load32_splat(a0 + kb), b0, c0);
+          c1 = madd(v128.load32_splat(a1 + kb), b0, c1);
+          c2 = madd(v128.load32_splat(a2 + kb), b0, c2);
+          c3 = madd(v128.load32_splat(a3 + kb), b0, c3);
         }
         const valid = outW - ow;
         const yp = y + (<usize>(o * P + oh * outW + ow) << 2);

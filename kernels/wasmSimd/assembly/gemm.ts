@@ -2,6 +2,7 @@
 // row-major with leading dimensions in elements. A 4 x 8 register block: per k, two f32x4 loads of
 // a B row, four broadcasts of A, eight multiply-adds into eight accumulators (11 of 16 registers);
 // a short block of 2-3 rows for the M % 4 remainder, 4x4 and 1x8 blocks and scalar dots for the edges.
+import { madd, maddScalar } from './madd';
 
 /**
  * Rows [0, rows) of C (rows 2 to 4) against 8 columns of B. With fewer than 4 rows (the M % 4
@@ -22,17 +23,17 @@
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
     let av = f32x4.splat(load<f32>(pa));
-    c00 = f32x4.add(c00, f32x4.mul(av, b0));
-    c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    c00 = madd(av, b0, c00);
+    c01 = madd(av, b1, c01);
     av = f32x4.splat(load<f32>(pa + row1));
-    c10 = f32x4.add(c10, f32x4.mul(av, b0));
-    c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    c10 = madd(av, b0, c10);
+    c11 = madd(av, b1, c11);
     av = f32x4.splat(load<f32>(pa + row2));
-    c20 = f32x4.add(c20, f32x4.mul(av, b0));
-    c21 = f32x4.add(c21, f32x4.mul(av, b1));
+    c20 = madd(av, b0, c20);
+    c21 = madd(av, b1, c21);
     av = f32x4.splat(load<f32>(pa + row3));
-    c30 = f32x4.add(c30, f32x4.mul(av, b0));
-    c31 = f32x4.add(c31, f32x4.mul(av, b1));
+    c30 = madd(av, b0, c30);
+    c31 = madd(av, b1, c31);
     pa += 4;
     pb += rowB;
   }
@@ -58,10 +59,10 @@
   let pb = b;
   for (let k = 0; k < K; k++) {
     const b0 = v128.load(pb);
-    c0 = f32x4.add(c0, f32x4.mul(f32x4.splat(load<f32>(pa)), b0));
-    c1 = f32x4.add(c1, f32x4.mul(f32x4.splat(load<f32>(pa + rowA)), b0));
-    c2 = f32x4.add(c2, f32x4.mul(f32x4.splat(load<f32>(pa + 2 * rowA)), b0));
-    c3 = f32x4.add(c3, f32x4.mul(f32x4.splat(load<f32>(pa + 3 * rowA)), b0));
+    c0 = madd(f32x4.splat(load<f32>(pa)), b0, c0);
+    c1 = madd(f32x4.splat(load<f32>(pa + rowA)), b0, c1);
+    c2 = madd(f32x4.splat(load<f32>(pa + 2 * rowA)), b0, c2);
+    c3 = madd(f32x4.splat(load<f32>(pa + 3 * rowA)), b0, c3);
     pa += 4;
     pb += rowB;
   }
@@ -80,8 +81,8 @@
   let pb = b;
   for (let k = 0; k < K; k++) {
     const av = f32x4.splat(load<f32>(a + (<usize>k << 2)));
-    c0 = f32x4.add(c0, f32x4.mul(av, v128.load(pb)));
-    c1 = f32x4.add(c1, f32x4.mul(av, v128.load(pb, 16)));
+    c0 = madd(av, v128.load(pb), c0);
+    c1 = madd(av, v128.load(pb, 16), c1);
     pb += rowB;
   }
   if (accumulate) {
@@ -98,7 +99,7 @@
   const rowB = <usize>ldb << 2;
   let pb = b;
   for (let k = 0; k < K; k++) {
-    sum += load<f32>(a + (<usize>k << 2)) * load<f32>(pb);
+    sum = maddScalar(load<f32>(a + (<usize>k << 2)), load<f32>(pb), sum);
     pb += rowB;
   }
   return sum;
@@ -183,13 +184,13 @@ export function sgemmNT(M: i32, N: i32, K: i32, a: usize, lda: i32, b: usize, ld
         const vb0 = v128.load(b0 + off);
         const vb1 = v128.load(b1 + off);
         let va = v128.load(a0 + off);
-        s00 = f32x4.add(s00, f32x4.mul(va, vb0)); s01 = f32x4.add(s01, f32x4.mul(va, vb1));
+        s00 = madd(va, vb0, s00); s01 = madd(va, vb1, s01);
         va = v128.load(a1 + off);
-        s10 = f32x4.add(s10, f32x4.mul(va, vb0)); s11 = f32x4.add(s11, f32x4.mul(va, vb1));
+        s10 = madd(va, vb0, s10); s11 = madd(va, vb1, s11);
         va = v128.load(a2 + off);
-        s20 = f32x4.add(s20, f32x4.mul(va, vb0)); s21 = f32x4.add(s21, f32x4.mul(va, vb1));
+        s20 = madd(va, vb0, s20); s21 = madd(va, vb1, s21);
         va = v128.load(a3 + off);
-        s30 = f32x4.add(s30, f32x4.mul(va, vb0)); s31 = f32x4.add(s31, f32x4.mul(va, vb1));
+        s30 = madd(va, vb0, s30); s31 = madd(va, vb1, s31);
       }
       // No arrays here: the module's stub runtime never frees, so kernels allocate nothing.
       for (let r = 0; r < rows; r++) {
@@ -198,7 +199,7 @@ export function sgemmNT(M: i32, N: i32, K: i32, a: usize, lda: i32, b: usize, ld
           const bq = b + <usize>(j + q) * rowB;
           const v = r == 0 ? (q == 0 ? s00 : s01) : r == 1 ? (q == 0 ? s10 : s11) : r == 2 ? (q == 0 ? s20 : s21) : q == 0 ? s30 : s31;
           let sum = hsum(v);
-          for (let k = K4; k < K; k++) sum += load<f32>(ar + (<usize>k << 2)) * load<f32>(bq + (<usize>k << 2));
+          for (let k = K4; k < K; k++) sum = maddScalar(load<f32>(ar + (<usize>k << 2)), load<f32>(bq + (<usize>k << 2)), sum);
           const p = c + (<usize>((i + r) * ldc + j + q) << 2);
           store<f32>(p, accumulate != 0 ? load<f32>(p) + sum : sum);
         }

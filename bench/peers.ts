@@ -1,0 +1,110 @@
+/**
+ * `npm run peers`: this project's fastest CPU backend against PyTorch on the same machine, in one
+ * run: the chapter's LeNet training step (batch 256) and its two conv layers, forward and forward
+ * plus backward, on 1 and on 2 threads, interleaved (ours, then PyTorch's, each round) so both see
+ * the same machine. Every ratio printed is from this run. PyTorch is a peer, never a dependency: the
+ * Python with torch is PYTORCH_PYTHON, else python3; without one the command says how to get it and
+ * exits 0. `--help` for the options.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createWasmSimdBackend } from '../kernels/wasmSimd/index.ts';
+import { benchCases } from './cases.ts';
+import { timeCase } from './timing.ts';
+
+const HELP = `npm run peers -- [options]
+
+  --rounds N     interleaved rounds; each figure is the median over them (default 2)
+  --time MS      timing budget per figure and round (default 1000)
+  --threads LIST thread counts (default 1,2)
+  --out DIR      where the JSON goes (default bench/results)
+PYTORCH_PYTHON  a python with torch (default python3); without one this prints how to get it and exits 0`;
+
+const PYTORCH_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'peers', 'pytorch.py');
+const BATCH = 256;
+
+/** What is compared, in milliseconds per call: ours from the bench's cases, PyTorch's from pytorch.py. */
+const ITEMS = ['step', 'conv1 forward', 'conv1 forward+backward', 'conv2 forward', 'conv2 forward+backward'] as const;
+type Item = (typeof ITEMS)[number];
+
+function pythonWithTorch(): { python: string; version: string } | { missing: string } {
+  const python = process.env.PYTORCH_PYTHON || 'python3';
+  const probe = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+  if (probe.status === 0) return { python, version: probe.stdout.trim() };
+  return {
+    missing: `no PyTorch: '${python} -c "import torch"' failed (${(probe.stderr || probe.error?.message || '').trim().split('\n').pop()}). ` +
+      'Fix: python3 -m venv /tmp/torchenv && /tmp/torchenv/bin/pip install torch, then PYTORCH_PYTHON=/tmp/torchenv/bin/python npm run peers',
+  };
+}
+
+async function ours(threads: number, timeMs: number): Promise<{ variant: string; ms: Record<Item, number> }> {
+  const backend = createWasmSimdBackend({ threads });
+  const cases = benchCases();
+  const median = async (shape: string, op: string) => {
+    const c = cases.find((k) => k.shape === shape && k.op === op)!;
+    const r = await timeCase(backend, c, timeMs);
+    if (r.status !== 'ok' || r.medianMs === undefined) throw new Error(`wasm-simd ${shape} ${op}: ${r.status}${r.errorMessage ? `: ${r.errorMessage}` : ''}`);
+    return r.medianMs;
+  };
+  try {
+    const [f1, b1, f2, b2] = [await median('lenet-conv1', 'conv2d'), await median('lenet-conv1', 'conv2dBackward'), await median('lenet-conv2', 'conv2d'), await median('lenet-conv2', 'conv2dBackward')];
+    const step = await median('lenet-train-step', 'trainStep');
+    return { variant: backend.variant ?? '', ms: { step, 'conv1 forward': f1, 'conv1 forward+backward': f1 + b1, 'conv2 forward': f2, 'conv2 forward+backward': f2 + b2 } };
+  } finally {
+    backend.dispose();
+  }
+}
+
+function pytorch(python: string, threads: number, timeMs: number): Record<Item, number> {
+  const run = spawnSync(python, [PYTORCH_SCRIPT, String(threads), String(timeMs / 1000)], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`${PYTORCH_SCRIPT} failed: ${run.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  return (JSON.parse(run.stdout.trim().split('\n').pop()!) as { ms: Record<Item, number> }).ms;
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { rounds: { type: 'string', default: '2' }, time: { type: 'string', default: '1000' }, threads: { type: 'string', default: '1,2' }, out: { type: 'string', default: 'bench/results' }, help: { type: 'boolean', default: false } } });
+  if (values.help) return void console.log(HELP);
+  const found = pythonWithTorch();
+  if ('missing' in found) return void console.log(`peers: skipped. ${found.missing}`);
+  const rounds = Number(values.rounds);
+  const timeMs = Number(values.time);
+  const threadCounts = values.threads.split(',').map(Number);
+  const samples: Record<string, { ours: Record<Item, number>[]; pytorch: Record<Item, number>[] }> = {};
+  let variant = '';
+  for (let round = 1; round <= rounds; round++) {
+    for (const threads of threadCounts) {
+      process.stderr.write(`round ${round}/${rounds}, ${threads} thread(s): wasm-simd, then PyTorch ${found.version}\n`);
+      const s = (samples[threads] ??= { ours: [], pytorch: [] });
+      const mine = await ours(threads, timeMs);
+      variant = mine.variant.replace(/, \d+ threads?$/, '');
+      s.ours.push(mine.ms);
+      s.pytorch.push(pytorch(found.python, threads, timeMs));
+    }
+  }
+  const rows = threadCounts.flatMap((threads) => ITEMS.map((item) => {
+    const a = median(samples[threads].ours.map((m) => m[item]));
+    const b = median(samples[threads].pytorch.map((m) => m[item]));
+    return { item, threads, oursMs: a, pytorchMs: b, speedup: b / a };
+  }));
+  const perSecond = (ms: number) => `${((BATCH * 1000) / ms).toFixed(0)} ex/s`;
+  const fmt = (item: Item, ms: number) => (item === 'step' ? `${perSecond(ms)} (${ms.toFixed(1)} ms)` : `${ms.toFixed(2)} ms`);
+  console.log(`\nwasm-simd (${variant}) against PyTorch ${found.version} (${found.python}), medians of ${rounds} interleaved rounds; ratio = PyTorch's time / ours (above 1: ours is faster)\n`);
+  console.log(`${'what'.padEnd(24)}  threads  ${'wasm-simd'.padEnd(20)}  ${'PyTorch'.padEnd(20)}  ratio`);
+  for (const r of rows) console.log(`${r.item.padEnd(24)}  ${String(r.threads).padStart(7)}  ${fmt(r.item, r.oursMs).padEnd(20)}  ${fmt(r.item, r.pytorchMs).padEnd(20)}  ${r.speedup.toFixed(2)}x`);
+  const best = (who: 'oursMs' | 'pytorchMs') => Math.min(...rows.filter((r) => r.item === 'step').map((r) => r[who]));
+  console.log(`\nLeNet training step, each at its best thread count: wasm-simd ${perSecond(best('oursMs'))}, PyTorch ${perSecond(best('pytorchMs'))}: ${(best('pytorchMs') / best('oursMs')).toFixed(2)}x`);
+  mkdirSync(values.out, { recursive: true });
+  const file = join(values.out, `peers-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), pytorch: found.version, wasmSimd: variant, rounds, timeMs, rows, samples }, null, 2)}\n`);
+  console.log(`wrote ${file}`);
+}
+
+main().catch((error) => {
+  console.error(`peers: ${(error as Error).message}`);
+  process.exit(1);
+});

@@ -4,6 +4,8 @@ import { createRandom, fromFlat, sizeOf, type Tensor } from '../reference/index.
 export type ValueKind =
   /** Uniform in [-1, 1). */
   | 'uniform'
+  /** Uniform in [0.5, 1): sums that cannot cancel, so any term a kernel drops from a long sum shows, whatever the bound. */
+  | 'positive'
   /** Small integers in [-4, 4]: sums of their products are exact in float32, so checks can be exact. */
   | 'integer'
   /** Distinct values at least 1/64 apart, shuffled: no ties or kinks for max pooling and relu. */
@@ -41,6 +43,7 @@ export function seededTensor(shape: readonly number[], seed: number, kind: Value
   const offset = kind === 'offset' ? sign() * 2 ** (7 + random.integer(8)) * (1 + random.uniform()) : 0;
   const draws: Record<Exclude<ValueKind, 'distinct'>, () => number> = {
     uniform: () => random.uniformIn(-1, 1),
+    positive: () => random.uniformIn(0.5, 1),
     integer: () => random.integer(9) - 4,
     cancelling: () => sign() * 2 ** (random.integer(17) - 6) * (1 + random.uniform()),
     moderate: () => random.uniformIn(-4, 4),

@@ -7,7 +7,7 @@
 import { sizeOf, type Conv2dGeometry, type Conv2dOptions, type Conv2dGradients, type Tensor } from '../../reference/index.ts';
 import { checkConv2d, checkConv2dBackward } from '../../reference/conv2d.ts';
 import type { KernelContext } from './context.ts';
-import type { KernelSpec } from './runtime.ts';
+import type { KernelArg, KernelSpec } from './runtime.ts';
 import { geometryKey } from './tensors.ts';
 
 /** `this` inside a gpu.js kernel. gpu.js parses the source: constants must be read as `this.constants.name`. */
@@ -70,9 +70,26 @@ function conv2dInputGradKernel(this: K, dy: Float32Array, w: Float32Array): numb
   return sum;
 }
 
-/** dw: each weight sums dy * x over the batch and every output position. */
-function conv2dWeightGradKernel(this: K, dy: Float32Array, x: Float32Array): number {
-  const i = this.thread.x;
+/**
+ * A shader loop must stay short: Mesa's llvmpipe (headlessgl here) silently ends any loop of one
+ * invocation after 65,535 iterations (LP_MAX_TGSI_LOOP_ITERATIONS), and GPU drivers have watchdogs.
+ * The weight and bias gradients sum over every output row (n, oh) of the batch, 65,856 positions
+ * for LeNet's conv1 at batch 84, so they are summed in chunks of rows of at most LOOP_BUDGET
+ * iterations each, one thread per (chunk, gradient element), and the chunks by a second kernel.
+ */
+const LOOP_BUDGET = 2 ** 15;
+
+/** Rows (n, oh) per chunk, and chunks, for a reduction over the batch's output rows. */
+function chunking(g: Conv2dGeometry): { rowsPerChunk: number; chunks: number } {
+  const rows = g.batch * g.outH;
+  const rowsPerChunk = Math.max(1, Math.floor(LOOP_BUDGET / (g.outW + 1)));
+  return { rowsPerChunk, chunks: Math.ceil(rows / rowsPerChunk) };
+}
+
+/** dw, chunk by chunk: thread (c, i) sums dy * x for weight i over the rows of chunk c. */
+function conv2dWeightGradChunkKernel(this: K, dy: Float32Array, x: Float32Array): number {
+  const c = Math.floor((this.thread.x + 0.5) / this.constants.weights);
+  const i = this.thread.x - c * this.constants.weights;
   const q1 = Math.floor((i + 0.5) / this.constants.kw);
   const b = i - q1 * this.constants.kw;
   const q2 = Math.floor((q1 + 0.5) / this.constants.kh);
@@ -81,15 +98,16 @@ function conv2dWeightGradKernel(this: K, dy: Float32Array, x: Float32Array): num
   const cl = q2 - co * this.constants.cinPG;
   const ci = Math.floor((co + 0.5) / this.constants.coutPG) * this.constants.cinPG + cl;
   let sum = 0;
-  for (let n = 0; n < this.constants.batch; n++) {
-    for (let oh = 0; oh < this.constants.outH; oh++) {
-      const row = oh * this.constants.sh - this.constants.padTop + a * this.constants.dh;
-      if (row >= 0 && row < this.constants.inH) {
-        for (let ow = 0; ow < this.constants.outW; ow++) {
-          const col = ow * this.constants.sw - this.constants.padLeft + b * this.constants.dw;
-          if (col >= 0 && col < this.constants.inW) {
-            sum += dy[((n * this.constants.cout + co) * this.constants.outH + oh) * this.constants.outW + ow] * x[((n * this.constants.cin + ci) * this.constants.inH + row) * this.constants.inW + col];
-          }
+  for (let k = 0; k < this.constants.rowsPerChunk; k++) {
+    const r = c * this.constants.rowsPerChunk + k;
+    const n = Math.floor((r + 0.5) / this.constants.outH);
+    const oh = r - n * this.constants.outH;
+    const row = oh * this.constants.sh - this.constants.padTop + a * this.constants.dh;
+    if (r < this.constants.rows && row >= 0 && row < this.constants.inH) {
+      for (let ow = 0; ow < this.constants.outW; ow++) {
+        const col = ow * this.constants.sw - this.constants.padLeft + b * this.constants.dw;
+        if (col >= 0 && col < this.constants.inW) {
+          sum += dy[((n * this.constants.cout + co) * this.constants.outH + oh) * this.constants.outW + ow] * x[((n * this.constants.cin + ci) * this.constants.inH + row) * this.constants.inW + col];
         }
       }
     }
@@ -97,16 +115,38 @@ function conv2dWeightGradKernel(this: K, dy: Float32Array, x: Float32Array): num
   return sum;
 }
 
-/** db: each output channel sums dy over the batch and every output position. */
-function conv2dBiasGradKernel(this: K, dy: Float32Array): number {
-  const co = this.thread.x;
+/** db, chunk by chunk: thread (c, co) sums dy of channel co over the rows of chunk c. */
+function conv2dBiasGradChunkKernel(this: K, dy: Float32Array): number {
+  const c = Math.floor((this.thread.x + 0.5) / this.constants.cout);
+  const co = this.thread.x - c * this.constants.cout;
   let sum = 0;
-  for (let n = 0; n < this.constants.batch; n++) {
-    for (let p = 0; p < this.constants.outPlane; p++) {
-      sum += dy[(n * this.constants.cout + co) * this.constants.outPlane + p];
+  for (let k = 0; k < this.constants.rowsPerChunk; k++) {
+    const r = c * this.constants.rowsPerChunk + k;
+    const n = Math.floor((r + 0.5) / this.constants.outH);
+    const oh = r - n * this.constants.outH;
+    if (r < this.constants.rows) {
+      for (let ow = 0; ow < this.constants.outW; ow++) {
+        sum += dy[((n * this.constants.cout + co) * this.constants.outH + oh) * this.constants.outW + ow];
+      }
     }
   }
   return sum;
+}
+
+/** Element i summed over the chunks of a [chunks, size] array of partial sums, in chunk order. */
+function sumChunksKernel(this: K, partial: Float32Array): number {
+  let sum = 0;
+  for (let c = 0; c < this.constants.chunks; c++) sum += partial[c * this.constants.size + this.thread.x];
+  return sum;
+}
+
+/** A gradient summed over the batch's output rows: chunk partials, then their sum (see LOOP_BUDGET). */
+async function chunkedGradient(rt: KernelContext, name: string, source: KernelSpec['source'], shape: readonly number[], g: Conv2dGeometry, args: readonly KernelArg[]): Promise<Tensor> {
+  const size = sizeOf(shape);
+  const { rowsPerChunk, chunks } = chunking(g);
+  const constants = { ...constantsOf(g), weights: size, rows: g.batch * g.outH, rowsPerChunk };
+  const partial = await rt.tensor([chunks, size], { key: `${name}.chunks ${geometryKey(g)}`, source, outputLength: chunks * size, constants }, args);
+  return rt.tensor(shape, { key: `${name}.sum ${chunks} ${size}`, source: sumChunksKernel, outputLength: size, constants: { chunks, size } }, [rt.arg(partial)]);
 }
 
 function constantsOf(g: Conv2dGeometry): Record<string, number> {
@@ -133,8 +173,8 @@ export async function conv2dBackward(rt: KernelContext, dy: Tensor, x: Tensor, w
   const dyArg = rt.arg(dy);
   const [dx, dw, db] = await Promise.all([
     rt.tensor(x.shape, spec('conv2d.dx', conv2dInputGradKernel, sizeOf(x.shape), g), [dyArg, rt.arg(weight)]),
-    rt.tensor(weight.shape, spec('conv2d.dw', conv2dWeightGradKernel, sizeOf(weight.shape), g), [dyArg, rt.arg(x)]),
-    rt.tensor([g.outChannels], spec('conv2d.db', conv2dBiasGradKernel, g.outChannels, g), [dyArg]),
+    chunkedGradient(rt, 'conv2d.dw', conv2dWeightGradChunkKernel, weight.shape, g, [dyArg, rt.arg(x)]),
+    chunkedGradient(rt, 'conv2d.db', conv2dBiasGradChunkKernel, [g.outChannels], g, [dyArg]),
   ]);
   return { dx, dw, db };
 }

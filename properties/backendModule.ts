@@ -14,7 +14,10 @@ export interface BackendModule {
 const isClass = (f: unknown): f is new () => unknown => typeof f === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(f));
 
 /** The backend `module` exports, made if it exports a factory or a class. `where` names the module in errors. */
-export async function backendFromModule(module: Record<string, unknown>, where: string): Promise<BackendModule> {
+export async function backendFromModule(namespace: Record<string, unknown>, where: string): Promise<BackendModule> {
+  // A TypeScript module compiled as CommonJS (outside a "type": "module" package) arrives with its exports under `default`.
+  const inner = namespace.default as Record<string, unknown> | undefined;
+  const module = namespace.createBackend === undefined && typeof inner === 'object' && inner !== null && ('createBackend' in inner || 'default' in inner) ? inner : namespace;
   const exported = module.createBackend ?? module.default;
   if (exported === undefined) {
     throw new TypeError(`${where} exports neither createBackend nor a default: export the backend, a function that returns it, or its class.`);

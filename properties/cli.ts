@@ -4,7 +4,7 @@
  * your own, with a readable summary, JSON and JUnit reports, and exit code 1 on an unexpected
  * failure. `--help` lists the options; the README's "Running the suite against your own backend" explains.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -21,9 +21,10 @@ const HELP = `usage: d2l-convnet-harness check MODULE [options]
 (in the harness's own repository: npm run harness -- check MODULE …)
 
 MODULE exports a backend: as default or as createBackend, the backend itself, a (possibly async)
-function returning it, or its class (constructed with no arguments). A backend has a name and any of the operations (see kernels/backend.ts);
+function returning it, or its class (constructed with no arguments). A backend has a name and any of the operations (the package's Backend type);
 the ones it lacks are reported as not implemented. It may also export expectedDifferences:
-[{ property, reason, link? }], the properties it is known to fail.
+[{ property, reason, link?, when? }], the properties it is known to fail (when: only the cases this
+predicate on the property's case is true of, as counterexamples print it).
 
 options:
   --ops LIST        judge only these operations (comma-separated), as if the others were missing
@@ -72,6 +73,7 @@ async function loadTypeScript(): Promise<void> {
 
 /** The backend a module exports (see backendModule.ts); a module that is not one is a usage error. */
 async function loadBackend(path: string): Promise<BackendModule> {
+  if (!existsSync(here(path))) throw new UsageError(`${here(path)}: no such file. MODULE is the path of your backend's module, e.g. ./my-backend.ts.`);
   await loadTypeScript();
   const module = (await import(pathToFileURL(here(path)).href)) as Record<string, unknown>;
   try {
@@ -99,15 +101,24 @@ function positiveInteger(name: string, value: string | undefined, fallback: numb
   return n;
 }
 
+/** The command line, or a usage error that names what is wrong and points to --help. */
+function parseOptions(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        ops: { type: 'string' }, seed: { type: 'string' }, runs: { type: 'string' }, errors: { type: 'string', default: 'port' },
+        json: { type: 'string' }, junit: { type: 'string' }, record: { type: 'string' }, repro: { type: 'string' }, shard: { type: 'string' }, property: { type: 'string' }, path: { type: 'string' }, help: { type: 'boolean', default: false },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message.split('. ')[0]}. See --help for the options.`);
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      ops: { type: 'string' }, seed: { type: 'string' }, runs: { type: 'string' }, errors: { type: 'string', default: 'port' },
-      json: { type: 'string' }, junit: { type: 'string' }, record: { type: 'string' }, repro: { type: 'string' }, shard: { type: 'string' }, property: { type: 'string' }, path: { type: 'string' }, help: { type: 'boolean', default: false },
-    },
-  });
+  const { values, positionals } = parseOptions(argv);
   if (values.help) {
     process.stdout.write(HELP);
     return 0;

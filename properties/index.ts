@@ -9,7 +9,7 @@ export {
   type ExpectedDifference, type PropertyResult, type PropertyStatus, type SuiteOptions,
 } from './suite.ts';
 export { formatSummary, junitXml, mergeReports, suiteReport, type SuiteReport } from './reports.ts';
-export { EXPECTATIONS, judge, type Expect, type Expectation } from './judges.ts';
+export { assertUnchanged, EXPECTATIONS, judge, type Expect, type Expectation } from './judges.ts';
 export { compareScalars, compareTensors, PropertyViolation, type CompareOptions, type Comparison } from './compare.ts';
 export * as tolerance from './tolerance.ts';
 export { float32Tensor, type ValueKind } from './tensors.ts';

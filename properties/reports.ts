@@ -45,7 +45,8 @@ export function operationTable(implemented: readonly OperationName[], results: r
   const judges = ALL_PROPERTIES.filter((p) => p.kind === 'conformance');
   return FAMILIES.flatMap((family) => (Object.keys(family.operations) as OperationName[]).map((op): OperationStatus => {
     const properties = judges.filter((p) => p.uses.includes(op)).map((p) => p.id);
-    const ran = results.filter((r) => properties.includes(r.id));
+    // A failure whose failing call is known counts against that call's operation only (the NaN property judges conv and pools).
+    const ran = results.filter((r) => properties.includes(r.id) && (r.passed || !r.failingCall || r.failingCall.op === op));
     const status = !implemented.includes(op) ? 'not implemented'
       : ran.length === 0 ? 'not run'
         : ran.some((r) => !r.passed) ? 'failed'
@@ -92,10 +93,10 @@ export function junitXml(report: SuiteReport): string {
 export function formatSummary(report: SuiteReport): string {
   const width = Math.max(...report.results.map((r) => r.id.length));
   const lines = report.results.map((r) => {
-    const worst = r.worstRatio ? `, worst ${r.worstRatio === Infinity ? 'Infinity' : r.worstRatio.toPrecision(2)}x its bound` : '';
+    const worst = !r.worstRatio ? '' : r.worstRatio === Infinity ? ', worst: a structural mismatch (shape, type or NaN)' : `, worst ${r.worstRatio.toPrecision(2)}x its bound`;
     // Drawn cases not run: declined by the backend (an option it cannot express), or calling an operation it lacks.
     const skipped = [r.unsupported ? `${r.unsupported} declined` : '', r.notImplemented ? `${r.notImplemented} skipped (an operation not implemented)` : ''].filter(Boolean).map((s) => `, ${s}`).join('');
-    const counts = r.status === 'not implemented' ? `missing ${r.missing?.join(', ')}` : `${r.numRuns} cases${skipped}${worst}`;
+    const counts = r.status === 'not implemented' ? `missing ${r.missing?.join(', ')}` : `${r.numRuns} case${r.numRuns === 1 ? '' : 's'}${skipped}${worst}`;
     return `  ${r.id.padEnd(width)}  ${r.status.padEnd(19)}  ${counts}`;
   });
   const totals = STATUSES.filter((s) => report.summary[s] > 0).map((s) => `${report.summary[s]} ${s}`).join(', ');

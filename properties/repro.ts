@@ -52,16 +52,22 @@ export function reproScript(options: { property: string; backend: string; module
 // Run: npx d2l-convnet-harness repro <this file> (or npx tsx <this file>).
 // Exits 1 while ${call.op} differs from the reference beyond its error model.
 import * as exported from ${JSON.stringify(modulePath)};
-import { backendFromModule, decodeValue, EXPECTATIONS, judge } from ${JSON.stringify(harness)};
+import { assertUnchanged, backendFromModule, decodeValue, EXPECTATIONS, judge } from ${JSON.stringify(harness)};
 
 const args = decodeValue(${JSON.stringify(call.args)}) as unknown[];
 
 const made = await backendFromModule(exported, ${JSON.stringify(modulePath)});
 const backend = made.backend as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+const before = structuredClone(args);
 const expectations = EXPECTATIONS[${JSON.stringify(call.op)}](structuredClone(args)); // the reference's answer and its bound
 const result = await backend[${JSON.stringify(call.op)}](...args);
-const failures = judge(expectations, result).filter((c) => !c.ok);
-for (const f of failures) console.log(f.message);
+const failures = judge(expectations, result).filter((c) => !c.ok).map((c) => c.message);
+try {
+  assertUnchanged(${JSON.stringify(call.op)}, args, before); // an operation must not write into its inputs
+} catch (error) {
+  failures.unshift((error as Error).message);
+}
+for (const f of failures) console.log(f);
 console.log(failures.length ? '${call.op}: still differs from the reference' : '${call.op}: now equals the reference within its error model');
 process.exit(failures.length ? 1 : 0);
 `;

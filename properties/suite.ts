@@ -150,7 +150,13 @@ export async function runProperty(backend: PartialBackend, property: BackendProp
   const started = performance.now();
   const details = await fc.check(
     fc.asyncProperty(property.arbitrary, async (c) => {
-      const isExcused = excuses.some((when) => when(c));
+      const isExcused = excuses.some((when) => {
+        try {
+          return when(c);
+        } catch (error) {
+          throw new Error(`the \`when\` of ${property.id}'s expected difference threw on the case ${JSON.stringify(c)}: ${(error as Error).message}. A case looks like the counterexamples this property prints.`);
+        }
+      });
       if (isExcused) excused.matched++;
       try {
         await property.check(complete, c, context);
@@ -207,7 +213,8 @@ export async function runProperty(backend: PartialBackend, property: BackendProp
     error,
     violation: (details.errorInstance as { name?: string } | null)?.name === 'PropertyViolation',
     ...failingCallOf(details.errorInstance),
-    replay: `FC_PROPERTY=${property.id} FC_SEED=${details.seed} FC_PATH=${details.counterexamplePath ?? ''} FC_BACKENDS=${backend.name} npm test -- properties`,
+    // The library's own replay; the command and the vitest form print theirs instead.
+    replay: `runPropertySuite(backend, { only: ['${property.id}'], seed: ${details.seed}, path: '${details.counterexamplePath ?? ''}' })`,
   };
   if (counterexample !== undefined && !result.passed) options.onCounterexample?.(property.id, counterexample, result);
   return result;
@@ -215,6 +222,9 @@ export async function runProperty(backend: PartialBackend, property: BackendProp
 
 /** Runs every selected property against `backend`, one after another. */
 export async function runPropertySuite(backend: PartialBackend, options: SuiteOptions = {}): Promise<PropertyResult[]> {
+  const known = ALL_PROPERTIES.map((p) => p.id);
+  const unknown = (options.expectedDifferences ?? []).filter((d) => !known.includes(d.property)).map((d) => d.property);
+  if (unknown.length) throw new Error(`expectedDifferences names no property of the suite: ${unknown.join(', ')}. Known: ${known.join(', ')}.`);
   const results: PropertyResult[] = [];
   for (const property of selectProperties(backend, options)) {
     const result = await runProperty(backend, property, options);
@@ -229,7 +239,7 @@ export function describeFailure(r: PropertyResult): string {
   return [
     `${r.id} ${r.status === 'unexpected pass' ? 'passed unexpectedly' : r.status === 'expected difference' ? 'differs, as expected,' : 'failed'} on backend '${r.backend}': ${r.statement}`,
     `  error: ${r.error}`,
-    `  counterexample: ${JSON.stringify(r.counterexample)}`,
-    `  replay: ${r.replay}`,
+    ...(r.counterexample !== undefined ? [`  counterexample: ${JSON.stringify(r.counterexample)}`] : []),
+    ...(r.replay !== undefined ? [`  replay: ${r.replay}`] : []),
   ].join('\n');
 }

@@ -41,11 +41,15 @@ export function describePropertySuite(name: string, create: () => PartialBackend
     afterAll(() => backend?.dispose?.());
     for (const property of selectProperties({ name }, suiteOptions)) {
       it(`${property.id}: ${property.statement}`, async (context) => {
-        const result = await runProperty(backend, property, suiteOptions);
+        const ran = await runProperty(backend, property, suiteOptions);
+        // The replay is this test file under vitest, in the caller's project as in this repository.
+        const file = relative(process.cwd(), context.task.file?.filepath ?? '') || '<this test file>';
+        const result = ran.replay === undefined ? ran : { ...ran, replay: `FC_PROPERTY=${ran.id} FC_SEED=${ran.seed} FC_PATH=${ran.counterexamplePath ?? ''} FC_BACKENDS='${name}' npx vitest run ${file}` };
         if (!result.passed) {
+          const folder = record ? relative(process.cwd(), record) || '.' : '';
           const stored = record
-            ? `\n  stored in ${relative(process.cwd(), record) || '.'}/${property.id}.json: commit it so it runs every time`
-            : '\n  not stored (FC_RECORD=DIR stores it in DIR; in the harness\'s own repository FC_RECORD=1 stores it in fixtures/regressions/)';
+            ? `\n  stored in ${folder}/${property.id}.json: it runs first on every run that records into or replays from that folder (FC_RECORD=${record === REGRESSIONS_DIR ? '1' : folder}, or the record option); commit it`
+            : '\n  not stored (FC_RECORD=DIR stores it in DIR and replays it on every run that names DIR; in the harness\'s own repository FC_RECORD=1 stores it in fixtures/regressions/)';
           throw new Error(describeFailure(result) + (result.status === 'failed' ? stored : ''));
         }
         // Never a plain green tick for what did not run: not implemented and all-declined show as skipped, with why.

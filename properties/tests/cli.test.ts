@@ -114,10 +114,45 @@ describe('npm run harness -- check MODULE', () => {
     expect(harness('merge', shards[0], shards[0]).out).toMatch(/is in more than one report \(overlapping shards\?\)/);
   });
 
+  it('a port that writes into its input: the repro script fails too, saying so (it checks the inputs, not only the result)', () => {
+    writeFileSync(join(dir, 'in-place.ts'), `import * as ref from ${reference};
+export default {
+  name: 'in-place',
+  async conv2d(x: ref.Tensor, w: ref.Tensor, b: ref.Tensor | null, options?: ref.Conv2dOptions) {
+    const y = ref.conv2d(x, w, b, options);
+    w.data.reverse(); // a kernel that flips the caller's weight in place, leaving the result right
+    return { shape: y.shape, data: Float32Array.from(y.data) };
+  },
+};
+`);
+    const repro = join(dir, 'repro-in-place');
+    const { code, out } = harness('check', join(dir, 'in-place.ts'), '--runs', '3', '--property', 'conv2d-forward-equals-reference', '--repro', repro);
+    expect(code, out).toBe(1);
+    expect(out).toMatch(/conv2d: wrote into its argument 1/);
+    const run = spawnSync(join(root, 'node_modules', '.bin', 'tsx'), [join(repro, 'conv2d-forward-equals-reference.repro.mts')], { encoding: 'utf8' });
+    expect(run.status, run.stdout + run.stderr).toBe(1);
+    expect(run.stdout).toMatch(/conv2d: wrote into its argument 1/);
+  });
+
+  it('an expected difference naming a property the suite does not have is an error, so a typo cannot hide', () => {
+    writeFileSync(join(dir, 'typo.ts'), `export { default } from ${JSON.stringify(join(dir, 'good.ts'))};
+export const expectedDifferences = [{ property: 'conv2d-forward-equal-reference', reason: 'a typo' }];
+`);
+    const { code, out } = harness('check', join(dir, 'typo.ts'), '--runs', '2');
+    expect(code).toBe(1);
+    expect(out).toMatch(/expectedDifferences names no property of the suite: conv2d-forward-equal-reference\. Known: /);
+  });
+
   it('usage errors exit 2 and say what to do', () => {
     expect(harness('check').code).toBe(2);
     const unknown = harness('check', join(dir, 'good.ts'), '--ops', 'conv3d');
     expect(unknown.code).toBe(2);
     expect(unknown.out).toMatch(/--ops: unknown operation\(s\) conv3d\. Known: conv2d, conv2dBackward/);
+    const flag = harness('check', join(dir, 'good.ts'), '--opts', 'conv2d');
+    expect(flag.code).toBe(2);
+    expect(flag.out).toMatch(/Unknown option '--opts'\. See --help for the options\./);
+    const missing = harness('check', join(dir, 'nope.ts'));
+    expect(missing.code).toBe(2);
+    expect(missing.out).toMatch(/nope\.ts: no such file\. MODULE is the path of your backend's module/);
   });
 });

@@ -6,6 +6,8 @@ import { OPERATION_NAMES } from '../../kernels/backend.ts';
 import { ALL_PROPERTIES } from '../all.ts';
 import { MUTANTS } from '../mutants.ts';
 import { FAMILIES, familyOf } from '../operations/index.ts';
+import { operationTable } from '../reports.ts';
+import type { PropertyResult } from '../suite.ts';
 
 describe('the operation registry', () => {
   it('every operation of the interface is in exactly one family, in the interface\'s order', () => {
@@ -24,5 +26,19 @@ describe('the operation registry', () => {
     for (const f of FAMILIES) for (const p of [...f.laws, ...f.conformance]) expect(ids, `${f.name}: ${p.id}`).toContain(p.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(MUTANTS).toEqual(FAMILIES.flatMap((f) => f.mutants));
+  });
+
+  it('the per-operation table blames a failure on its failing call\'s operation only (the NaN property judges conv and pools)', () => {
+    const result = (id: string, status: 'passed' | 'failed', op?: string) =>
+      ({ id, status, passed: status === 'passed', ...(op ? { failingCall: { op, args: [] } } : {}) }) as unknown as PropertyResult;
+    const table = operationTable(['conv2d', 'maxPool2d'], [
+      result('conv2d-forward-equals-reference', 'failed', 'conv2d'),
+      result('maxpool2d-equals-reference', 'passed'),
+      result('nan-propagates-like-reference', 'failed', 'conv2d'),
+    ]);
+    const status = Object.fromEntries(table.map((o) => [o.op, o.status]));
+    expect(status).toMatchObject({ conv2d: 'failed', maxPool2d: 'passed', avgPool2d: 'not implemented' });
+    // Without a failing call (the backend threw), every operation the property judges is suspect.
+    expect(Object.fromEntries(operationTable(['maxPool2d'], [result('nan-propagates-like-reference', 'failed')]).map((o) => [o.op, o.status])).maxPool2d).toBe('failed');
   });
 });

@@ -53,7 +53,8 @@ async function main(): Promise<number> {
   }
   const wanted = values.backend?.split(',').map((s) => s.trim());
   const step = benchCases().find((c) => c.op === 'trainStep')!;
-  console.log(`GPU: ${gpuInfo()}\nCPU: ${cpus()[0]?.model ?? 'unknown'} x ${cpus().length}, Node ${process.version}`);
+  const gpu = gpuInfo();
+  console.log(`GPU: ${gpu}\nCPU: ${cpus()[0]?.model ?? 'unknown'} x ${cpus().length}, Node ${process.version}`);
   const checks: BackendCheck[] = [];
   for (const status of availableBackends().filter((b) => !b.oracle && (!wanted || wanted.includes(b.name)))) {
     if (!status.available) {
@@ -98,7 +99,7 @@ async function main(): Promise<number> {
   const out = values.out ?? process.env.OUT ?? 'bench/results';
   mkdirSync(out, { recursive: true });
   const file = join(out, 'device-check.json');
-  writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), gpu: gpuInfo(), cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, checks }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), gpu, cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, checks }, null, 2)}\n`);
   console.log(`wrote ${file}`);
   const bad = checks.some((c) => (c.suite?.failed ?? 0) > 0 || (c.kernelClasses && c.kernelClasses.ran.some((k) => k !== c.kernelClasses!.expected)) || (c.lenetStep && c.lenetStep.status !== 'ok'));
   return bad ? 1 : 0;

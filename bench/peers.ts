@@ -43,15 +43,15 @@ function pythonWithTorch(): { python: string; version: string } | { missing: str
 async function ours(threads: number, timeMs: number): Promise<{ variant: string; ms: Record<Item, number> }> {
   const backend = createWasmSimdBackend({ threads });
   const cases = benchCases();
-  const median = async (shape: string, op: string) => {
+  const timed = async (shape: string, op: string) => {
     const c = cases.find((k) => k.shape === shape && k.op === op)!;
     const r = await timeCase(backend, c, timeMs);
     if (r.status !== 'ok' || r.medianMs === undefined) throw new Error(`wasm-simd ${shape} ${op}: ${r.status}${r.errorMessage ? `: ${r.errorMessage}` : ''}`);
     return r.medianMs;
   };
   try {
-    const [f1, b1, f2, b2] = [await median('lenet-conv1', 'conv2d'), await median('lenet-conv1', 'conv2dBackward'), await median('lenet-conv2', 'conv2d'), await median('lenet-conv2', 'conv2dBackward')];
-    const step = await median('lenet-train-step', 'trainStep');
+    const [f1, b1, f2, b2] = [await timed('lenet-conv1', 'conv2d'), await timed('lenet-conv1', 'conv2dBackward'), await timed('lenet-conv2', 'conv2d'), await timed('lenet-conv2', 'conv2dBackward')];
+    const step = await timed('lenet-train-step', 'trainStep');
     return { variant: backend.variant ?? '', ms: { step, 'conv1 forward': f1, 'conv1 forward+backward': f1 + b1, 'conv2 forward': f2, 'conv2 forward+backward': f2 + b2 } };
   } finally {
     backend.dispose();
@@ -64,7 +64,12 @@ function pytorch(python: string, threads: number, timeMs: number): Record<Item, 
   return (JSON.parse(run.stdout.trim().split('\n').pop()!) as { ms: Record<Item, number> }).ms;
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
+/** The middle value, or the mean of the middle two. */
+const median = (values: number[]) => {
+  const s = [...values].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { rounds: { type: 'string', default: '2' }, time: { type: 'string', default: '1000' }, threads: { type: 'string', default: '1,2' }, out: { type: 'string', default: 'bench/results' }, help: { type: 'boolean', default: false } } });

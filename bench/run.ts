@@ -8,6 +8,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { availableBackends, createBackend, type Backend, type BackendName } from '../kernels/index.ts';
+import { overriding } from '../kernels/backend.ts';
 import { createWasmSimdBackend } from '../kernels/wasmSimd/index.ts';
 import { benchCases } from './cases.ts';
 import { measureMachineLimit } from './machineLimit.ts';
@@ -26,10 +27,6 @@ const HELP = `npm run bench -- [options]
   --browser          also time gpu.js's webgl2, webgl and webgpu backends in headless Chromium
   --builds           also time wasm-simd's plain build (no FMA) beside the one that runs by default
 GL needs a display: xvfb-run -a npm run bench`;
-
-/** `backend` under another name (a Proxy: a class keeps its methods). */
-const renamed = (backend: Backend, name: string): Backend =>
-  new Proxy(backend, { get: (target, key, receiver) => (key === 'name' ? name : Reflect.get(target, key, receiver)) });
 
 const list = (v: string | undefined) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
 const readJson = (file: string) => JSON.parse(readFileSync(file, 'utf8'));
@@ -66,7 +63,7 @@ async function main(): Promise<void> {
   // Each backend to time, under the name its rows carry; --builds adds wasm-simd's plain build after the default one.
   const runs: { name: string; create: () => Backend }[] = backendNames.flatMap((name) => [
     { name, create: () => createBackend(name) },
-    ...(values.builds && name === 'wasm-simd' ? [{ name: 'wasm-simd plain', create: () => renamed(createWasmSimdBackend({ build: 'plain' }), 'wasm-simd plain') }] : []),
+    ...(values.builds && name === 'wasm-simd' ? [{ name: 'wasm-simd plain', create: () => overriding(createWasmSimdBackend({ build: 'plain' }), { name: 'wasm-simd plain' }) }] : []),
   ]);
   total = cases.length * runs.length;
   for (const { name, create } of runs) {

@@ -83,16 +83,23 @@ export interface Backend {
   dispose(): void;
 }
 
-/** The same backend with residency off: every operation copies its inputs in and results out (a baseline to compare with). */
-export function withoutResidency<B extends Backend>(backend: B): B {
-  // A Proxy, not a spread: a class instance keeps its prototype's methods (called on the instance).
+/**
+ * `backend` with some members replaced (a member given as undefined reads as missing). A Proxy, not
+ * a spread: a class instance keeps its prototype's methods, called on the instance.
+ */
+export function overriding<B extends object>(backend: B, members: Readonly<Record<string, unknown>>): B {
   return new Proxy(backend, {
     get(target, key, receiver) {
-      if (key === 'device') return undefined;
+      if (typeof key === 'string' && Object.hasOwn(members, key)) return members[key];
       const value = Reflect.get(target, key, receiver);
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
+}
+
+/** The same backend with residency off: every operation copies its inputs in and results out (a baseline to compare with). */
+export function withoutResidency<B extends Backend>(backend: B): B {
+  return overriding(backend, { device: undefined });
 }
 
 /** An operation as a function of its arguments. */

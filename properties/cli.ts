@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { implementedOperations, OPERATION_NAMES, type OperationName, type PartialBackend } from '../kernels/backend.ts';
+import { implementedOperations, OPERATION_NAMES, overriding, type OperationName, type PartialBackend } from '../kernels/backend.ts';
 import { backendFromModule, type BackendModule } from './backendModule.ts';
 import { harnessRoot, loadRegressions, storeRegression } from './regressions.ts';
 import { formatSummary, junitXml, mergeReports, suiteReport, type SuiteReport } from './reports.ts';
@@ -83,15 +83,9 @@ async function loadBackend(path: string): Promise<BackendModule> {
   }
 }
 
-/** `backend` with only `ops` visible: the others read as missing (a Proxy, so a class keeps its methods). */
+/** `backend` with only `ops` visible: the others read as missing. */
 function restrictOperations(backend: PartialBackend, ops: readonly OperationName[]): PartialBackend {
-  return new Proxy(backend, {
-    get(target, key, receiver) {
-      if ((OPERATION_NAMES as readonly PropertyKey[]).includes(key) && !ops.includes(key as OperationName)) return undefined;
-      const value = Reflect.get(target, key, receiver);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
+  return overriding(backend, Object.fromEntries(OPERATION_NAMES.filter((op) => !ops.includes(op)).map((op) => [op, undefined])));
 }
 
 function positiveInteger(name: string, value: string | undefined, fallback: number): number {

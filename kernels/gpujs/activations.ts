@@ -91,7 +91,8 @@ function logSoftmaxBackwardKernel(this: K, dy: Float32Array, y: Float32Array, na
 }
 
 function elementwiseSpec(name: string, source: KernelSpec['source'], t: Tensor, constants: Record<string, number> = {}): KernelSpec {
-  return { key: `${name} ${t.shape.join('x')}`, source, outputLength: sizeOf(t.shape), constants };
+  // Row kernels loop over a row's classes (twice at most); elementwise ones do not loop.
+  return { key: `${name} ${t.shape.join('x')}`, source, outputLength: sizeOf(t.shape), constants, loopIterations: 2 * (constants.classes ?? 0) };
 }
 
 async function unary(rt: KernelContext, op: string, source: KernelSpec['source'], x: Tensor, rank?: number): Promise<Tensor> {

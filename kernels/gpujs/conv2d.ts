@@ -77,7 +77,7 @@ function conv2dInputGradKernel(this: K, dy: Float32Array, w: Float32Array): numb
  * for LeNet's conv1 at batch 84, so they are summed in chunks of rows of at most LOOP_BUDGET
  * iterations each, one thread per (chunk, gradient element), and the chunks by a second kernel.
  */
-const LOOP_BUDGET = 2 ** 15;
+const LOOP_BUDGET = 2 ** 15; // half of MAX_SHADER_LOOP_ITERATIONS (the runtime refuses longer loops)
 
 /** Rows (n, oh) per chunk, and chunks, for a reduction over the batch's output rows. */
 function chunking(g: Conv2dGeometry): { rowsPerChunk: number; chunks: number } {
@@ -145,8 +145,8 @@ async function chunkedGradient(rt: KernelContext, name: string, source: KernelSp
   const size = sizeOf(shape);
   const { rowsPerChunk, chunks } = chunking(g);
   const constants = { ...constantsOf(g), weights: size, rows: g.batch * g.outH, rowsPerChunk };
-  const partial = await rt.tensor([chunks, size], { key: `${name}.chunks ${geometryKey(g)}`, source, outputLength: chunks * size, constants }, args);
-  return rt.tensor(shape, { key: `${name}.sum ${chunks} ${size}`, source: sumChunksKernel, outputLength: size, constants: { chunks, size } }, [rt.arg(partial)]);
+  const partial = await rt.tensor([chunks, size], { key: `${name}.chunks ${geometryKey(g)}`, source, outputLength: chunks * size, constants, loopIterations: rowsPerChunk * (g.outW + 1) }, args);
+  return rt.tensor(shape, { key: `${name}.sum ${chunks} ${size}`, source: sumChunksKernel, outputLength: size, constants: { chunks, size }, loopIterations: chunks }, [rt.arg(partial)]);
 }
 
 function constantsOf(g: Conv2dGeometry): Record<string, number> {
@@ -157,22 +157,22 @@ function constantsOf(g: Conv2dGeometry): Record<string, number> {
   };
 }
 
-function spec(name: string, source: KernelSpec['source'], outputLength: number, g: Conv2dGeometry): KernelSpec {
-  return { key: `${name} ${geometryKey(g)}`, source, outputLength, constants: constantsOf(g) };
+function spec(name: string, source: KernelSpec['source'], outputLength: number, g: Conv2dGeometry, loopIterations: number): KernelSpec {
+  return { key: `${name} ${geometryKey(g)}`, source, outputLength, constants: constantsOf(g), loopIterations };
 }
 
 export async function conv2d(rt: KernelContext, x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2dOptions = {}): Promise<Tensor> {
   const g = checkConv2d('conv2d', x, weight, bias, options);
   const shape = [g.batch, g.outChannels, g.outH, g.outW];
   const biasData = bias === null ? new Float32Array(g.outChannels) : rt.arg(bias);
-  return rt.tensor(shape, spec('conv2d', conv2dForwardKernel, sizeOf(shape), g), [rt.arg(x), rt.arg(weight), biasData]);
+  return rt.tensor(shape, spec('conv2d', conv2dForwardKernel, sizeOf(shape), g, g.inChannelsPerGroup * g.kernelH * g.kernelW), [rt.arg(x), rt.arg(weight), biasData]);
 }
 
 export async function conv2dBackward(rt: KernelContext, dy: Tensor, x: Tensor, weight: Tensor, options: Conv2dOptions = {}): Promise<Conv2dGradients> {
   const g = checkConv2dBackward(dy, x, weight, options);
   const dyArg = rt.arg(dy);
   const [dx, dw, db] = await Promise.all([
-    rt.tensor(x.shape, spec('conv2d.dx', conv2dInputGradKernel, sizeOf(x.shape), g), [dyArg, rt.arg(weight)]),
+    rt.tensor(x.shape, spec('conv2d.dx', conv2dInputGradKernel, sizeOf(x.shape), g, g.outChannelsPerGroup * g.kernelH * g.kernelW), [dyArg, rt.arg(weight)]),
     chunkedGradient(rt, 'conv2d.dw', conv2dWeightGradChunkKernel, weight.shape, g, [dyArg, rt.arg(x)]),
     chunkedGradient(rt, 'conv2d.db', conv2dBiasGradChunkKernel, [g.outChannels], g, [dyArg]),
   ]);

@@ -64,7 +64,7 @@ function sgdKernel(this: K, p: Float32Array, g: Float32Array, lr: number): numbe
 
 export async function matmul(rt: KernelContext, A: Tensor, B: Tensor): Promise<Tensor> {
   const [m, k, n] = checkMatmul(A, B);
-  return rt.tensor([m, n], { key: `matmul ${m} ${k} ${n}`, source: matmulKernel, outputLength: m * n, constants: { k, n } }, [rt.arg(A), rt.arg(B)]);
+  return rt.tensor([m, n], { key: `matmul ${m} ${k} ${n}`, source: matmulKernel, outputLength: m * n, constants: { k, n }, loopIterations: k }, [rt.arg(A), rt.arg(B)]);
 }
 
 export async function linear(rt: KernelContext, x: Tensor, weight: Tensor, bias: Tensor | null): Promise<Tensor> {
@@ -72,7 +72,7 @@ export async function linear(rt: KernelContext, x: Tensor, weight: Tensor, bias:
   const [batch, inF] = x.shape;
   const outF = weight.shape[0];
   const b = bias === null ? new Float32Array(outF) : rt.arg(bias);
-  const spec = { key: `linear ${batch} ${inF} ${outF}`, source: linearKernel, outputLength: batch * outF, constants: { inF, outF } };
+  const spec = { key: `linear ${batch} ${inF} ${outF}`, source: linearKernel, outputLength: batch * outF, constants: { inF, outF }, loopIterations: inF };
   return rt.tensor([batch, outF], spec, [rt.arg(x), rt.arg(weight), b]);
 }
 
@@ -84,9 +84,9 @@ export async function linearBackward(rt: KernelContext, dy: Tensor, x: Tensor, w
   const key = `${batch} ${inF} ${outF}`;
   const dyArg = rt.arg(dy);
   const [dx, dw, db] = await Promise.all([
-    rt.tensor([batch, inF], { key: `linear.dx ${key}`, source: linearInputGradKernel, outputLength: batch * inF, constants }, [dyArg, rt.arg(weight)]),
-    rt.tensor([outF, inF], { key: `linear.dw ${key}`, source: linearWeightGradKernel, outputLength: outF * inF, constants }, [dyArg, rt.arg(x)]),
-    rt.tensor([outF], { key: `linear.db ${key}`, source: linearBiasGradKernel, outputLength: outF, constants }, [dyArg]),
+    rt.tensor([batch, inF], { key: `linear.dx ${key}`, source: linearInputGradKernel, outputLength: batch * inF, constants, loopIterations: outF }, [dyArg, rt.arg(weight)]),
+    rt.tensor([outF, inF], { key: `linear.dw ${key}`, source: linearWeightGradKernel, outputLength: outF * inF, constants, loopIterations: batch }, [dyArg, rt.arg(x)]),
+    rt.tensor([outF], { key: `linear.db ${key}`, source: linearBiasGradKernel, outputLength: outF, constants, loopIterations: batch }, [dyArg]),
   ]);
   return { dx, dw, db };
 }
@@ -102,7 +102,7 @@ export async function sgd(rt: KernelContext, params: readonly Tensor[], grads: r
   });
   await Promise.all(
     params.map(async (p, i) => {
-      const spec: KernelSpec = { key: `sgd ${sizeOf(p.shape)}`, source: sgdKernel, outputLength: sizeOf(p.shape), constants: {} };
+      const spec: KernelSpec = { key: `sgd ${sizeOf(p.shape)}`, source: sgdKernel, outputLength: sizeOf(p.shape), constants: {}, loopIterations: 0 };
       const args = [rt.arg(p), rt.arg(grads[i]), lr];
       const resident = rt.resident(p);
       if (resident) resident.replace(await rt.rt.runToTexture(spec, args));

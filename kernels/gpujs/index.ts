@@ -82,5 +82,5 @@ function reshaped(cx: KernelContext, x: Tensor, shape: readonly number[]): Promi
 
 function copyKernel(cx: KernelContext, x: Tensor, shape: readonly number[]): Promise<Tensor> {
   const n = sizeOf(shape);
-  return cx.tensor(shape, { key: `copy ${n}`, source: copyKernelSource, outputLength: n, constants: {} }, [cx.arg(x)]);
+  return cx.tensor(shape, { key: `copy ${n}`, source: copyKernelSource, outputLength: n, constants: {}, loopIterations: 0 }, [cx.arg(x)]);
 }

@@ -58,7 +58,7 @@ function correctKernel(this: K, logits: Float32Array, labels: Float32Array, nan:
 
 function perRowSpec(name: string, source: typeof rowLossKernel, logits: Tensor, length: number): KernelSpec {
   const [batch, classes] = logits.shape;
-  return { key: `${name} ${batch} ${classes}`, source, outputLength: length, constants: { batch, classes } };
+  return { key: `${name} ${batch} ${classes}`, source, outputLength: length, constants: { batch, classes }, loopIterations: 2 * classes };
 }
 
 /** One value per row (a loss, a hit), read back for the host to average. */

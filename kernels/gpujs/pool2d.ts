@@ -159,7 +159,8 @@ function constantsOf(g: Pool2dGeometry, countIncludePad: boolean): Record<string
 }
 
 function spec(name: string, source: KernelSpec['source'], outputLength: number, g: Pool2dGeometry, countIncludePad = false): KernelSpec {
-  return { key: `${name} ${geometryKey(g)} ${countIncludePad}`, source, outputLength, constants: constantsOf(g, countIncludePad) };
+  // The backward of max pooling rescans each window it visits: (kh·kw)² at most.
+  return { key: `${name} ${geometryKey(g)} ${countIncludePad}`, source, outputLength, constants: constantsOf(g, countIncludePad), loopIterations: (g.kernelH * g.kernelW) ** 2 };
 }
 
 export async function maxPool2d(rt: KernelContext, x: Tensor, options: MaxPool2dOptions): Promise<Tensor> {

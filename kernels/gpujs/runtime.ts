@@ -4,7 +4,7 @@
  * (gpu.js silently runs WebAssembly when GL is missing).
  */
 import { createRequire } from 'node:module';
-import { BackendUnavailableError } from '../backend.ts';
+import { BackendUnavailableError, UnsupportedOptionError } from '../backend.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -33,7 +33,17 @@ export interface KernelSpec {
   readonly outputLength: number;
   /** Shapes and options; loop bounds read from here are compiled in, so `loopMaxIterations` never truncates them. */
   readonly constants: Record<string, number>;
+  /** The most loop iterations one thread runs (all its loops together), checked against MAX_SHADER_LOOP_ITERATIONS. */
+  readonly loopIterations: number;
 }
+
+/**
+ * Shader loops are cut short silently past this many iterations by Mesa's llvmpipe (headlessgl
+ * here: LP_MAX_TGSI_LOOP_ITERATIONS), and GPU drivers have watchdogs of their own. A kernel whose
+ * threads would loop longer is refused on the GL and WebGPU modes, saying so, instead of returning
+ * a sum of part of its terms; conv2d's gradients are split into chunks to stay under it.
+ */
+export const MAX_SHADER_LOOP_ITERATIONS = 65_535;
 
 type GpuJsKernel = ((...args: unknown[]) => unknown) & { kernel?: { constructor: { name: string } }; destroy?: () => void };
 
@@ -122,6 +132,13 @@ export class GpuJsRuntime {
       throw new RangeError(
         `${spec.key.split(' ')[0]}: a tensor of 2^24 or more elements is beyond gpu.js's exact index arithmetic ` +
           `on the ${this.mode} backend. Fix: split the batch into smaller calls.`,
+      );
+    }
+    if (spec.loopIterations > MAX_SHADER_LOOP_ITERATIONS && this.mode !== 'cpu' && this.mode !== 'webasm') {
+      throw new UnsupportedOptionError(
+        `gpu.js ${this.mode}`,
+        `${spec.key.split(' ')[0]} with ${spec.loopIterations} loop iterations per thread: shaders may stop a loop after ` +
+          `${MAX_SHADER_LOOP_ITERATIONS} (llvmpipe does, silently). Fix: split the call (a smaller batch or inner dimension), or use wasm-simd.`,
       );
     }
     // One kernel per output kind; gpu.js itself recompiles a kernel for argument kinds it has not seen (array or texture).

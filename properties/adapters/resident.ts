@@ -7,13 +7,13 @@
  * - when the scope ends, nothing is left behind (the backend's resident-tensor count is unchanged).
  */
 import * as ref from '../../reference/index.ts';
-import { mapTensorArguments, wrapOperations, type Backend, type DeviceMemory, type Operation } from '../../kernels/backend.ts';
+import { mapTensorArguments, overriding, wrapOperations, type Backend, type DeviceMemory, type Operation } from '../../kernels/backend.ts';
 
 export function residentView(backend: Backend): Backend {
   const device = backend.device;
   if (!device) throw new Error(`residentView: backend '${backend.name}' has no device memory (backend.device is undefined).`);
   const wrapped = wrapOperations(backend, (op, method, args) => callResident(device, op, method, args));
-  return new Proxy(wrapped, { get: (target, key, receiver) => (key === 'name' ? `${backend.name} (resident)` : Reflect.get(target, key, receiver)) });
+  return overriding(wrapped, { name: `${backend.name} (resident)` });
 }
 
 

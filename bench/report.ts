@@ -1,27 +1,31 @@
 /** The bench's outputs: a terminal table, the JSON record, an SVG chart, and the comparison with an earlier run. */
 import type { MachineLimit } from './machineLimit.ts';
 
-/**
- * Peers measured on this project's 2-core machine (../shared/GPUJS-NOTES.md), conv2d forward,
- * GFLOP/s: TensorFlow.js's wasm backend (XNNPACK, one thread) and ONNX Runtime's CPU provider (two
- * threads). Printed beside our figures; not re-measured by this bench.
- */
-export const PEERS: Readonly<Record<string, { tfjsWasm1t: number; onnxRuntime2t: number }>> = {
-  'lenet-conv1 conv2d': { tfjsWasm1t: 5.3, onnxRuntime2t: 13 },
-  'lenet-conv2 conv2d': { tfjsWasm1t: 14.7, onnxRuntime2t: 55 },
-  'conv3x3 conv2d': { tfjsWasm1t: 19.3, onnxRuntime2t: 123 },
-  'conv1x1 conv2d': { tfjsWasm1t: 17.4, onnxRuntime2t: 79 },
-};
+/** Our figures (the best of our backends) beside every peer timed in the same run (`peer`), as ratios. */
+export function peerRatios(report: BenchReport): { shape: string; op: string; ours: BenchResult; peers: { peer: BenchResult; ratio: number }[] }[] {
+  const timed = report.results.filter((r) => r.status === 'ok' && r.throughput);
+  const peerFigures = timed.filter((r) => r.peer);
+  const keys = [...new Set(peerFigures.map((r) => `${r.shape} ${r.op}`))];
+  return keys.flatMap((key) => {
+    const ours = timed.filter((r) => !r.peer && r.backend !== 'reference' && `${r.shape} ${r.op}` === key).sort((a, b) => (b.throughput ?? 0) - (a.throughput ?? 0))[0];
+    if (!ours) return [];
+    const peers = peerFigures.filter((r) => `${r.shape} ${r.op}` === key).map((peer) => ({ peer, ratio: (ours.throughput as number) / (peer.throughput as number) }));
+    return [{ shape: ours.shape, op: ours.op, ours, peers }];
+  });
+}
 
-/** Our best figure per peer-measured layer, beside the peers'. */
+/** The peer table: our best figure per shape, and its ratio to each peer measured in this run. */
 export function formatPeers(report: BenchReport): string {
-  const lines = ['layer (conv2d forward)      best here                     TF.js wasm 1t   ONNX Runtime 2t'];
-  for (const [key, peer] of Object.entries(PEERS)) {
-    const [shape, op] = key.split(' ');
-    const best = report.results.filter((r) => r.shape === shape && r.op === op && r.throughput).sort((a, b) => (b.throughput ?? 0) - (a.throughput ?? 0))[0];
-    if (!best) continue;
-    const t = best.throughput as number;
-    lines.push(`${shape.padEnd(27)} ${`${fmt(t)} GFLOP/s (${best.backend})`.padEnd(29)} ${`${peer.tfjsWasm1t} (${(t / peer.tfjsWasm1t).toFixed(2)}x)`.padEnd(15)} ${peer.onnxRuntime2t} (${(t / peer.onnxRuntime2t).toFixed(2)}x)`);
+  const rows = peerRatios(report);
+  if (rows.length === 0) return 'peers: none timed in this run (--no-peers, or none could start)';
+  const names = [...new Set(rows.flatMap((r) => r.peers.map((p) => p.peer.backend)))];
+  const lines = [`${'shape op'.padEnd(26)} ${'best here'.padEnd(34)} ${names.map((n) => n.padEnd(28)).join(' ')}`, `${''.padEnd(26)} ${''.padEnd(34)} ${names.map(() => 'peer figure (ours / peer)'.padEnd(28)).join(' ')}`];
+  for (const r of rows) {
+    const cells = names.map((n) => {
+      const p = r.peers.find((x) => x.peer.backend === n);
+      return (p ? `${fmt(p.peer.throughput)} (${p.ratio.toFixed(2)}x)` : '-').padEnd(28);
+    });
+    lines.push(`${`${r.shape} ${r.op}`.padEnd(26)} ${`${fmt(r.ours.throughput)} ${unitOf(r.ours)} (${r.ours.backend})`.padEnd(34)} ${cells.join(' ')}`);
   }
   return lines.join('\n');
 }
@@ -60,12 +64,14 @@ export interface BenchResult {
    * step), on backends with device memory; the LeNet step's trainStepCopying figure shows what the copies cost.
    */
   readonly readback: 'every call' | 'none (resident)';
+  /** A peer runtime (TensorFlow.js, ONNX Runtime Web) timed in this run, not one of ours (bench/jsPeers.ts). */
+  readonly peer?: boolean;
 }
 
 export interface BenchReport {
   readonly date: string;
   readonly machine: { cpu: string; cores: number; memoryGiB: number; platform: string; node: string };
-  readonly versions: { gpujs: string; tinybench: string };
+  readonly versions: { gpujs: string; tinybench: string; tfjs?: string; onnxruntimeWeb?: string };
   readonly limit: MachineLimit;
   readonly backends: { name: string; available: boolean; reason?: string; precision: string; variant?: string }[];
   readonly options: Record<string, unknown>;
@@ -103,21 +109,24 @@ export function formatSvg(report: BenchReport): string {
   const timed = report.results.filter((r) => r.throughput !== undefined && r.throughput > 0);
   const groups = [...new Set(timed.map((r) => `${r.shape} ${r.op}`))];
   const backends = [...new Set(timed.map((r) => r.backend))];
-  const colors = ['#7f7f7f', '#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd'];
+  const colors = ['#7f7f7f', '#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#bcbd22', '#17becf'];
   const barH = 11;
   const groupH = backends.length * barH + 10;
   const left = 230;
   const plotW = 480;
-  const top = 60;
-  const height = top + groups.length * groupH + 50;
+  const top = 50 + Math.ceil(backends.length / 4) * 13; // under the legend
+  // Our best figure as a ratio to each peer timed in this run, one line per shape under the bars.
+  const ratios = peerRatios(report);
+  const ratioTop = top + groups.length * groupH + 50;
+  const height = ratioTop + (ratios.length ? 20 + ratios.length * 14 : 0);
   const values = timed.map((r) => r.throughput as number);
   const lo = 10 ** Math.floor(Math.log10(Math.min(...values, 1)));
   const hi = 10 ** Math.ceil(Math.log10(Math.max(...values, report.limit.allCores)));
   const xOf = (v: number) => left + (Math.log10(v / lo) / Math.log10(hi / lo)) * plotW;
   const parts: string[] = [];
-  for (let d = lo; d <= hi; d *= 10) parts.push(`<line x1="${xOf(d)}" x2="${xOf(d)}" y1="${top - 5}" y2="${height - 40}" stroke="#ddd"/><text x="${xOf(d)}" y="${height - 26}" text-anchor="middle">${d}</text>`);
+  for (let d = lo; d <= hi; d *= 10) parts.push(`<line x1="${xOf(d)}" x2="${xOf(d)}" y1="${top - 5}" y2="${ratioTop - 40}" stroke="#ddd"/><text x="${xOf(d)}" y="${ratioTop - 26}" text-anchor="middle">${d}</text>`);
   const limitX = xOf(report.limit.allCores);
-  parts.push(`<line x1="${limitX}" x2="${limitX}" y1="${top - 5}" y2="${height - 40}" stroke="#d62728" stroke-dasharray="4 3"/><text x="${limitX}" y="${top - 10}" text-anchor="middle" fill="#d62728">measured limit ${report.limit.allCores.toFixed(0)} GFLOP/s</text>`);
+  parts.push(`<line x1="${limitX}" x2="${limitX}" y1="${top - 5}" y2="${ratioTop - 40}" stroke="#d62728" stroke-dasharray="4 3"/><text x="${limitX}" y="${top - 10}" text-anchor="middle" fill="#d62728">measured limit ${report.limit.allCores.toFixed(0)} GFLOP/s</text>`);
   groups.forEach((g, gi) => {
     const y0 = top + gi * groupH;
     parts.push(`<text x="${left - 8}" y="${y0 + (backends.length * barH) / 2 + 4}" text-anchor="end">${g}</text>`);
@@ -128,13 +137,18 @@ export function formatSvg(report: BenchReport): string {
       parts.push(`<rect x="${left}" y="${y}" width="${Math.max(1, xOf(r.throughput as number) - left)}" height="${barH - 2}" fill="${colors[bi % colors.length]}"><title>${b}: ${fmt(r.throughput)} ${unitOf(r)}</title></rect>`);
     });
   });
-  const legend = backends.map((b, bi) => `<rect x="${left + bi * 110}" y="30" width="10" height="10" fill="${colors[bi % colors.length]}"/><text x="${left + bi * 110 + 14}" y="39">${b}</text>`).join('');
+  if (ratios.length) {
+    parts.push(`<text x="10" y="${ratioTop + 6}" font-weight="bold">ours / peer, measured in this run</text>`);
+    ratios.forEach((r, i) => parts.push(`<text x="10" y="${ratioTop + 20 + i * 14}">${r.shape} ${r.op}, ${r.ours.backend}: ${r.peers.map((p) => `${p.ratio.toFixed(2)}x ${p.peer.backend}`).join(', ')}</text>`));
+  }
+  // Four names a row: with the peers there are up to ten.
+  const legend = backends.map((b, bi) => `<rect x="${10 + (bi % 4) * 185}" y="${26 + Math.floor(bi / 4) * 13}" width="10" height="10" fill="${colors[bi % colors.length]}"/><text x="${24 + (bi % 4) * 185}" y="${35 + Math.floor(bi / 4) * 13}">${b}</text>`).join('');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${left + plotW + 40}" height="${height}" font-family="sans-serif" font-size="11">
 <rect width="100%" height="100%" fill="white"/>
 <text x="10" y="18" font-size="13">Kernel throughput, GFLOP/s (pools: million elements/s), log scale — ${report.machine.cpu}, ${report.date.slice(0, 10)}</text>
 ${legend}
 ${parts.join('\n')}
-<text x="${left + plotW / 2}" y="${height - 8}" text-anchor="middle">throughput (higher is better)</text>
+<text x="${left + plotW / 2}" y="${ratioTop - 8}" text-anchor="middle">throughput (higher is better)</text>
 </svg>
 `;
 }

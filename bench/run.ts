@@ -13,6 +13,7 @@ import { createWasmSimdBackend } from '../kernels/wasmSimd/index.ts';
 import { benchCases } from './cases.ts';
 import { measureMachineLimit } from './machineLimit.ts';
 import { timeCase } from './timing.ts';
+import { timeJsPeers } from './jsPeers.ts';
 import { formatComparison, formatNotTimed, formatPeers, formatSvg, formatTable, type BenchReport, type BenchResult } from './report.ts';
 
 const HELP = `npm run bench -- [options]
@@ -26,17 +27,20 @@ const HELP = `npm run bench -- [options]
   --out DIR          where the JSON and SVG go (default bench/results)
   --browser          also time gpu.js's webgl2, webgl and webgpu backends in headless Chromium
   --builds           also time wasm-simd's plain build (no FMA) beside the one that runs by default
+  --no-peers         skip the peers: TensorFlow.js wasm (1 thread) and ONNX Runtime Web wasm (1 and 2
+                     threads), timed by default in this run on the same cases (forward ops) after ours
 GL needs a display: xvfb-run -a npm run bench`;
 
 const list = (v: string | undefined) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
 const readJson = (file: string) => JSON.parse(readFileSync(file, 'utf8'));
+const packageVersion = (name: string) => readJson(join('node_modules', ...name.split('/'), 'package.json')).version as string;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       quick: { type: 'boolean', default: false }, op: { type: 'string' }, backend: { type: 'string' }, shape: { type: 'string' },
       time: { type: 'string' }, compare: { type: 'string' }, out: { type: 'string', default: 'bench/results' }, help: { type: 'boolean', default: false },
-      browser: { type: 'boolean', default: false }, builds: { type: 'boolean', default: false },
+      browser: { type: 'boolean', default: false }, builds: { type: 'boolean', default: false }, 'no-peers': { type: 'boolean', default: false },
     },
   });
   if (values.help) return void console.log(HELP);
@@ -99,12 +103,24 @@ async function main(): Promise<void> {
     }
   }
 
+  if (!values['no-peers']) {
+    for (const r of timeJsPeers({ quick: values.quick, timeMs, shapes, ops }, (line) => process.stderr.write(`${line}\n`))) {
+      if (r.status !== 'ok') process.stderr.write(`  ${formatNotTimed([r])}\n`);
+      const baseline = results.find((b) => b.backend === 'reference' && b.shape === r.shape && b.op === r.op);
+      results.push({
+        ...r, peer: true,
+        speedupOverReference: baseline?.throughput && r.throughput ? r.throughput / baseline.throughput : undefined,
+        shareOfLimit: r.unit === 'flop' && r.throughput ? r.throughput / limit.allCores : undefined,
+      });
+    }
+  }
+
   const gpujsVersion = readJson(join('node_modules', 'gpu.js', 'package.json')).version as string;
   const tinybenchVersion = readJson(join('node_modules', 'tinybench', 'package.json')).version as string;
   const report: BenchReport = {
     date: new Date().toISOString(),
     machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: limit.cores, memoryGiB: Math.round(totalmem() / 2 ** 30), platform: `${process.platform} ${process.arch}`, node: process.version },
-    versions: { gpujs: gpujsVersion, tinybench: tinybenchVersion },
+    versions: { gpujs: gpujsVersion, tinybench: tinybenchVersion, tfjs: packageVersion('@tensorflow/tfjs-core'), onnxruntimeWeb: packageVersion('onnxruntime-web') },
     limit,
     backends: statuses,
     options: { quick: values.quick, ops, shapes, backends: backendsWanted, timeMs },

@@ -81,6 +81,14 @@ export function withSpecials(t: Tensor, seed: number, every = 6, specials: reado
   return { shape: t.shape, data };
 }
 
+/**
+ * `t` with every value made negative (-|v|): with 'offset' values, windows whose maximum is far below
+ * zero, where a max pool that starts from a sentinel other than -Infinity shows.
+ */
+export function belowZero(t: Tensor): Tensor {
+  return { shape: t.shape, data: Float32Array.from(t.data, (v) => -Math.abs(v)) };
+}
+
 /** How a generated tensor's values are drawn: a kind, and whether special values are sprinkled in. */
 export interface ValueRegime {
   readonly values: ValueKind;

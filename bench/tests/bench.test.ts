@@ -5,7 +5,8 @@ import { withoutResidency, type Backend } from '../../kernels/backend.ts';
 import { createWasmSimdBackend } from '../../kernels/wasmSimd/index.ts';
 import { createMutantBackend } from '../../properties/mutants.ts';
 import { benchCases } from '../cases.ts';
-import { formatComparison, formatNotTimed, type BenchReport, type BenchResult } from '../report.ts';
+import { formatComparison, formatNotTimed, formatPeers, peerRatios, type BenchReport, type BenchResult } from '../report.ts';
+import { JS_PEERS, peerName, timeJsPeers } from '../jsPeers.ts';
 import { timeCase } from '../timing.ts';
 
 const lenetConv2 = benchCases().filter((c) => c.shape === 'lenet-conv2');
@@ -101,5 +102,26 @@ describe('npm run bench', () => {
     expect(formatComparison(report(result(0.5, 2)), report(result(1, 2)))).toContain('REGRESSION');
     expect(formatComparison(report(result(0.97, 2)), report(result(1, 2)))).not.toContain('REGRESSION');
     expect(formatComparison(report(result(2, 2)), report(result(1, 2)))).toContain('faster');
+  });
+
+  it('times the peers (TensorFlow.js wasm, ONNX Runtime Web wasm on 1 and 2 threads) in the run, each checked against the reference first', () => {
+    const figures = timeJsPeers({ quick: true, timeMs: 20, shapes: ['lenet-fc1'], ops: ['linear'] });
+    expect(figures.map((f) => f.backend)).toEqual(JS_PEERS.map(peerName));
+    for (const f of figures) {
+      expect(f, f.backend).toMatchObject({ shape: 'lenet-fc1', op: 'linear', status: 'ok' });
+      expect(f.errorRatio, f.backend).toBeLessThanOrEqual(1);
+      expect(f.throughput, f.backend).toBeGreaterThan(0);
+    }
+  });
+
+  it('prints each of our figures as a ratio to each peer measured in the same run', () => {
+    const figure = (backend: string, throughput: number, peer = false): BenchResult => ({
+      backend, shape: 'lenet-conv2', op: 'conv2d', description: '', unit: 'flop', work: 1, status: 'ok', errorRatio: 0, throughput, readback: 'every call', ...(peer ? { peer } : {}),
+    });
+    const report = { results: [figure('reference', 1), figure('wasm-simd', 30), figure('webasm', 3), figure('tfjs-wasm 1t', 15, true), figure('onnxruntime-web-wasm 2t', 60, true)] } as unknown as BenchReport;
+    const [row] = peerRatios(report);
+    expect(row.ours.backend).toBe('wasm-simd'); // our best, never the reference
+    expect(row.peers.map((p) => [p.peer.backend, p.ratio])).toEqual([['tfjs-wasm 1t', 2], ['onnxruntime-web-wasm 2t', 0.5]]);
+    expect(formatPeers(report)).toMatch(/lenet-conv2 conv2d\s+30\.0 GFLOP\/s \(wasm-simd\)\s+15\.0 \(2\.00x\)\s+60\.0 \(0\.50x\)/);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * TensorFlow.js's CPU backend as a module the harness's command takes:
  * `npm run harness -- check properties/adapters/tfjsCpuModule.ts --errors strict`.
- * It exports the backend factory and its expected differences from PyTorch (see tfjsCpu.ts).
+ * It exports the backend factory and its expected differences from PyTorch (see tfjs.ts).
  */
 import type { ExpectedDifference } from '../suite.ts';
 import { createTfjsCpuBackend, TFJS_CPU_CASES, TFJS_CPU_DIFFERENCES } from './tfjsCpu.ts';

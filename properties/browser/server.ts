@@ -2,11 +2,11 @@
  * Serves the harness page on 127.0.0.1 (a secure context: WebGPU is exposed there): the page, the
  * bundled harness, and gpu.js's browser build.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { BROWSER_BUILD_DIR, buildHarness } from './bundle.ts';
+import { BROWSER_BUILD_DIR, buildHarness, buildRuntimesPage, ortDist } from './bundle.ts';
 import { PAGE_HTML } from './page.ts';
 
 export interface HarnessServer {
@@ -14,8 +14,19 @@ export interface HarnessServer {
   close(): Promise<void>;
 }
 
-export async function startHarnessServer(port = 0): Promise<HarnessServer> {
+/** The runtimes page (runtimesPage.ts, driven by properties/matrix/chromium.ts): gpu.js's browser build, then the bundle. */
+const RUNTIMES_HTML = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>d2l convnet harness: the conformance matrix's browser runtimes</title></head>
+<body><p>The conformance matrix's browser runtimes: <code>window.runtimes</code> (driven by npm run matrix).</p>
+<script src="/gpu-browser.js"></script>
+<script type="module" src="/runtimesPage.js"></script>
+</body></html>
+`;
+
+/** `runtimesPage`: also build and serve the runtimes page at /runtimes, with ONNX Runtime Web's .wasm/.mjs files under /ort/. */
+export async function startHarnessServer(port = 0, options: { runtimesPage?: boolean } = {}): Promise<HarnessServer> {
   await buildHarness();
+  if (options.runtimesPage) await buildRuntimesPage();
   const require = createRequire(import.meta.url);
   const gpujs = join(dirname(require.resolve('gpu.js/package.json')), 'dist', 'gpu-browser.min.js');
   const files: Record<string, { path?: string; body?: string; type: string }> = {
@@ -23,6 +34,13 @@ export async function startHarnessServer(port = 0): Promise<HarnessServer> {
     '/harness.js': { path: join(BROWSER_BUILD_DIR, 'harness.js'), type: 'text/javascript' },
     '/harness.js.map': { path: join(BROWSER_BUILD_DIR, 'harness.js.map'), type: 'application/json' },
     '/gpu-browser.js': { path: gpujs, type: 'text/javascript' },
+    ...(options.runtimesPage ? {
+      '/runtimes': { body: RUNTIMES_HTML, type: 'text/html; charset=utf-8' },
+      '/runtimesPage.js': { path: join(BROWSER_BUILD_DIR, 'runtimesPage.js'), type: 'text/javascript' },
+      '/runtimesPage.js.map': { path: join(BROWSER_BUILD_DIR, 'runtimesPage.js.map'), type: 'application/json' },
+      ...Object.fromEntries(readdirSync(ortDist()).filter((f) => /^ort-wasm.*\.(wasm|mjs)$/.test(f))
+        .map((f) => [`/ort/${f}`, { path: join(ortDist(), f), type: f.endsWith('.wasm') ? 'application/wasm' : 'text/javascript' }])),
+    } : {}),
   };
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];

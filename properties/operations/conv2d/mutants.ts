@@ -8,7 +8,8 @@ import { checkConv2d } from '../../../reference/conv2d.ts';
 /** Index bugs of the conv2d forward loop below. */
 type ConvLoopBug =
   | 'none' | 'off-by-one-padding' | 'swapped-stride-axes' | 'flipped-kernel' | 'truncated-tap-loop' | 'conv-tile-edge'
-  | 'conv-odd-tap-dropped' | 'conv-drops-last-input-channel' | 'conv1x1-channels-transposed' | 'conv-bias-of-channel-0';
+  | 'conv-odd-tap-dropped' | 'conv-drops-last-input-channel' | 'conv1x1-channels-transposed' | 'conv-bias-of-channel-0'
+  | 'conv-dilation-rows-for-columns' | 'conv-groups-read-group-0' | 'conv-nan-to-zero';
 
 /**
  * conv2d forward as a kernel would loop it, with `bug` in its index arithmetic; with `float32Order`
@@ -36,12 +37,14 @@ function loopConv2d(x: ref.Tensor, w: ref.Tensor, b: ref.Tensor | null, options:
                 if (bug === 'truncated-tap-loop' && terms.length >= 1000) continue; // gpu.js's default loopMaxIterations
                 if (bug === 'conv-odd-tap-dropped' && g.kernelW % 2 === 1 && g.kernelW > 1 && k === g.kernelW - 1) continue; // unrolled by 2, remainder lost
                 const row = oh * strideRows - padTop + a * g.dilationH;
-                const col = ow * strideCols - g.padLeft + k * g.dilationW - (bug === 'conv-tile-edge' && ow >= 4 ? 1 : 0); // second 4-wide tile off by one
+                const dilationCols = bug === 'conv-dilation-rows-for-columns' ? g.dilationH : g.dilationW;
+                const col = ow * strideCols - g.padLeft + k * dilationCols - (bug === 'conv-tile-edge' && ow >= 4 ? 1 : 0); // second 4-wide tile off by one
                 if (row < 0 || row >= g.inH || col < 0 || col >= g.inW) continue;
                 const [ka, kb] = bug === 'flipped-kernel' ? [g.kernelH - 1 - a, g.kernelW - 1 - k] : [a, k];
-                const xc = group * g.inChannelsPerGroup + c;
+                const xc = (bug === 'conv-groups-read-group-0' ? 0 : group) * g.inChannelsPerGroup + c;
                 const xi = channelsLast ? n * g.inChannels * g.inH * g.inW + (row * g.inW + col) * g.inChannels + xc : ((n * g.inChannels + xc) * g.inH + row) * g.inW + col;
-                terms.push(x.data[xi] * w.data[((o * g.inChannelsPerGroup + c) * g.kernelH + ka) * g.kernelW + kb]);
+                const xv = bug === 'conv-nan-to-zero' ? x.data[xi] || 0 : x.data[xi]; // JavaScript's `v || 0` idiom turns NaN into 0
+                terms.push(xv * w.data[((o * g.inChannelsPerGroup + c) * g.kernelH + ka) * g.kernelW + kb]);
               }
             }
           }
@@ -67,6 +70,9 @@ export const MUTANTS: readonly Mutant[] = [
   { name: 'conv-odd-tap-dropped', bug: 'conv2d\'s tap loop, unrolled by 2, drops the last column of an odd-width kernel', caughtBy: ['conv2d-forward-equals-reference', 'law-finite-differences-annihilate-polynomials'], overrides: convLoop('conv-odd-tap-dropped') },
   { name: 'conv-drops-last-input-channel', bug: 'conv2d sums over all input channels but the last', caughtBy: ['conv2d-forward-equals-reference', 'law-multi-input-is-sum-over-channels'], overrides: convLoop('conv-drops-last-input-channel') },
   { name: 'conv1x1-channels-transposed', bug: 'a 1x1 fast path reads each image as [H*W, Cin] instead of [Cin, H*W]', caughtBy: ['conv2d-forward-equals-reference', 'law-conv1x1-equals-matmul'], overrides: convLoop('conv1x1-channels-transposed') },
+  { name: 'conv-dilation-rows-for-columns', bug: 'conv2d dilates the kernel\'s columns by the row dilation', caughtBy: ['conv2d-forward-equals-reference'], overrides: convLoop('conv-dilation-rows-for-columns') },
+  { name: 'conv-groups-read-group-0', bug: 'grouped conv2d reads every group\'s input channels from the first group', caughtBy: ['conv2d-forward-equals-reference'], overrides: convLoop('conv-groups-read-group-0') },
+  { name: 'conv-nan-to-zero', bug: 'conv2d reads its input as `x[i] || 0`, which turns NaN into 0 (PyTorch propagates NaN)', caughtBy: ['nan-propagates-like-reference'], overrides: convLoop('conv-nan-to-zero') },
   { name: 'conv-bias-of-channel-0', bug: 'conv2d adds the bias of output channel 0 to every channel', caughtBy: ['conv2d-forward-equals-reference', 'law-multi-output-is-stack'], overrides: convLoop('conv-bias-of-channel-0') },
   {
     name: 'conv-fused-relu', bug: 'conv2d leaves a fused relu on (negative outputs become 0)', caughtBy: ['conv2d-forward-equals-reference', 'law-linear-in-input-and-kernel'],

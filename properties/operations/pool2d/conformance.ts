@@ -6,10 +6,14 @@ import { chapterPool2dCase } from '../../arbitraries/chapterPool2dCase.ts';
 import { pool2dCase, type Pool2dCase } from '../../arbitraries/pool2dCase.ts';
 import { expectConforms } from '../../judges.ts';
 import { defineProperty } from '../../property.ts';
-import { float32Tensor } from '../../tensors.ts';
+import { belowZero, float32Tensor } from '../../tensors.ts';
 
-/** A max-pool case with how its values are drawn: distinct (unique winners) or ties (equal maxima everywhere). */
-export type MaxCase = Extract<Pool2dCase, { kind: 'max' }> & { readonly values?: 'distinct' | 'ties' };
+/**
+ * A max-pool case with how its values are drawn: distinct (unique winners), ties (equal maxima
+ * everywhere) or offset (one large offset, 2^7 .. 2^15, plus [-8, 8), made negative: windows whose maximum is
+ * far below zero, where a sentinel other than -Infinity shows).
+ */
+export type MaxCase = Extract<Pool2dCase, { kind: 'max' }> & { readonly values?: 'distinct' | 'ties' | 'offset' };
 type AvgCase = Extract<Pool2dCase, { kind: 'avg' }> & { readonly values?: 'uniform' | 'cancelling' };
 
 /**
@@ -23,9 +27,9 @@ export const conformancePoolCases = (kind: 'max' | 'avg'): fc.Arbitrary<Pool2dCa
     { arbitrary: ceilEdgePool2dCase(kind), weight: 2 },
   );
 
-/** Max-pool cases, half with ties: the gradient must go to the first maximum in row-major order. */
+/** Max-pool cases, a third with ties (the gradient must go to the first maximum in row-major order), a third far below zero. */
 export const conformanceMaxPoolCases: fc.Arbitrary<MaxCase> = fc
-  .tuple(conformancePoolCases('max'), fc.constantFrom('distinct' as const, 'ties' as const))
+  .tuple(conformancePoolCases('max'), fc.constantFrom('distinct' as const, 'ties' as const, 'offset' as const))
   .map(([c, values]) => ({ ...(c as MaxCase), values }));
 
 export const maxPool2dEqualsReference = defineProperty({
@@ -37,7 +41,8 @@ export const maxPool2dEqualsReference = defineProperty({
   arbitrary: conformanceMaxPoolCases,
   async check(backend, c: MaxCase, context) {
     // Distinct values make every window's winner unique; ties (integers in [-2, 2]) make the first-maximum rule decide.
-    const x = float32Tensor(c.xShape, c.seed, c.values ?? 'distinct');
+    const drawn = float32Tensor(c.xShape, c.seed, c.values ?? 'distinct');
+    const x = c.values === 'offset' ? belowZero(drawn) : drawn;
     await expectConforms(backend, 'maxPool2d', [x, c.options], context);
     const dy = float32Tensor(ref.maxPool2d(x, c.options).shape, c.seed + 1);
     await expectConforms(backend, 'maxPool2dBackward', [dy, x, c.options], context);

@@ -59,10 +59,12 @@ const avgWith = (change: (o: ref.AvgPool2dOptions) => ref.AvgPool2dOptions): Par
 
 export const MUTANTS: readonly Mutant[] = [
   {
-    name: 'pooling-mixes-channels', bug: 'max and average pooling read plane (n, c) from flat index c*N + n', caughtBy: ['maxpool2d-equals-reference', 'avgpool2d-equals-reference', 'law-pooling-acts-per-channel'],
+    name: 'pooling-mixes-channels', bug: 'max and average pooling, forward and backward, read plane (n, c) from flat index c*N + n', caughtBy: ['maxpool2d-equals-reference', 'avgpool2d-equals-reference', 'law-pooling-acts-per-channel'],
     overrides: () => ({
       maxPool2d: async (x, o) => f32(mixPlanes(ref.maxPool2d(x, o))),
       avgPool2d: async (x, o) => f32(mixPlanes(ref.avgPool2d(x, o))),
+      maxPool2dBackward: async (dy, x, o) => ({ dx: f32(mixPlanes(ref.maxPool2dBackward(dy, x, o).dx)) }),
+      avgPool2dBackward: async (dy, x, o) => ({ dx: f32(mixPlanes(ref.avgPool2dBackward(dy, x, o).dx)) }),
     }),
   },
   { name: 'wrong-avg-divisor', bug: 'average pooling always divides by the whole window, padding included', caughtBy: ['avgpool2d-equals-reference'], overrides: () => avgWith((o) => ({ ...o, countIncludePad: true })) },
@@ -121,5 +123,26 @@ export const MUTANTS: readonly Mutant[] = [
       maxPool2d: async (x, o) => f32(maxPoolForward(x, o, (v, best) => v > best || Number.isNaN(best))),
       maxPool2dBackward: async (dy, x, o) => grads(maxPoolBackward(dy, x, o, (v, best) => v > best || Number.isNaN(best))),
     }),
+  },
+  {
+    name: 'max-pool-sentinel', bug: 'max pooling starts each window\'s maximum at -1000 instead of -Infinity (a sentinel chosen for activations)', caughtBy: ['maxpool2d-equals-reference'],
+    overrides: () => ({ maxPool2d: async (x, o) => { const y = ref.maxPool2d(x, o); return f32({ shape: y.shape, data: y.data.map((v) => (v < -1000 ? -1000 : v)) }); } }),
+  },
+  {
+    name: 'pool-ceil-mode-last-window-unwritten', bug: 'ceil-mode pooling allocates the ceil-mode output but computes only the floor-mode windows, leaving the last row and column 0',
+    caughtBy: ['maxpool2d-equals-reference', 'avgpool2d-equals-reference'],
+    overrides: () => {
+      const floorOnly = (y: ref.Tensor, x: ref.Tensor, o: ref.MaxPool2dOptions & ref.AvgPool2dOptions, op: string): ref.Tensor => {
+        const floor = ref.resolvePool2d(op, x.shape, { ...o, ceilMode: false }, Object.keys({ ...o, ceilMode: false }));
+        const [N, C, H, W] = y.shape;
+        const data = Float32Array.from(y.data);
+        for (let p = 0; p < N * C; p++) for (let i = 0; i < H; i++) for (let j = 0; j < W; j++) if (i >= floor.outH || j >= floor.outW) data[(p * H + i) * W + j] = 0;
+        return { shape: y.shape, data };
+      };
+      return {
+        maxPool2d: async (x, o) => floorOnly(ref.maxPool2d(x, o), x, o, 'maxPool2d'),
+        avgPool2d: async (x, o) => floorOnly(ref.avgPool2d(x, o), x, o, 'avgPool2d'),
+      };
+    },
   },
 ];

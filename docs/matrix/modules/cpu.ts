@@ -1,0 +1,4 @@
+// This project's cpu backend as a backend module (the repros import it).
+import { createBackend as make } from "../../../kernels/index.ts";
+
+export const createBackend = () => make("cpu");

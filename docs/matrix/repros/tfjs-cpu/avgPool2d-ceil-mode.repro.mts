@@ -1,0 +1,22 @@
+// Repro: matrix:avgPool2d:ceil-mode failed on backend 'tfjs-cpu': avgPool2d on these arguments.
+// Run: npx d2l-convnet-harness repro <this file> (or npx tsx <this file>).
+// Exits 1 while avgPool2d differs from the reference beyond its error model.
+import * as exported from "../../../../properties/adapters/tfjsCpuModule.ts";
+import { assertUnchanged, backendFromModule, decodeValue, EXPECTATIONS, judge } from "../../../../properties/index.ts";
+
+const args = decodeValue([{"shape":[1,1,2,1],"data":{"$typed":"Float32Array","values":[1,0.5]}},{"kernelSize":[3,3],"stride":[2,2],"padding":{"top":1,"bottom":1,"left":1,"right":1},"ceilMode":true,"countIncludePad":true}]) as unknown[];
+
+const made = await backendFromModule(exported, "../../../../properties/adapters/tfjsCpuModule.ts");
+const backend = made.backend as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+const before = structuredClone(args);
+const expectations = EXPECTATIONS["avgPool2d"](structuredClone(args)); // the reference's answer and its bound
+const result = await backend["avgPool2d"](...args);
+const failures = judge(expectations, result).filter((c) => !c.ok).map((c) => c.message);
+try {
+  assertUnchanged("avgPool2d", args, before); // an operation must not write into its inputs
+} catch (error) {
+  failures.unshift((error as Error).message);
+}
+for (const f of failures) console.log(f);
+console.log(failures.length ? 'avgPool2d: still differs from the reference' : 'avgPool2d: now equals the reference within its error model');
+process.exit(failures.length ? 1 : 0);

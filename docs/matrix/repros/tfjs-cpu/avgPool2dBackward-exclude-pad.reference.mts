@@ -1,0 +1,22 @@
+// Repro: matrix:avgPool2dBackward:exclude-pad failed on backend 'reference-float32': avgPool2dBackward on these arguments.
+// Run: npx d2l-convnet-harness repro <this file> (or npx tsx <this file>).
+// Exits 1 while avgPool2dBackward differs from the reference beyond its error model.
+import * as exported from "../../../../properties/adapters/referenceFloat32Module.ts";
+import { assertUnchanged, backendFromModule, decodeValue, EXPECTATIONS, judge } from "../../../../properties/index.ts";
+
+const args = decodeValue([{"shape":[1,1,2,1],"data":{"$typed":"Float32Array","values":[-0.47703438997268677,0.19205164909362793]}},{"shape":[1,1,4,2],"data":{"$typed":"Float32Array","values":[-0.47703438997268677,-0.18298836052417755,0.656745970249176,-0.5922445058822632,-0.17728295922279358,-0.3413020074367523,-0.9050592184066772,-0.004408059176057577]}},{"kernelSize":[2,3],"stride":[2,1],"padding":{"top":0,"bottom":0,"left":0,"right":1},"countIncludePad":false}]) as unknown[];
+
+const made = await backendFromModule(exported, "../../../../properties/adapters/referenceFloat32Module.ts");
+const backend = made.backend as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+const before = structuredClone(args);
+const expectations = EXPECTATIONS["avgPool2dBackward"](structuredClone(args)); // the reference's answer and its bound
+const result = await backend["avgPool2dBackward"](...args);
+const failures = judge(expectations, result).filter((c) => !c.ok).map((c) => c.message);
+try {
+  assertUnchanged("avgPool2dBackward", args, before); // an operation must not write into its inputs
+} catch (error) {
+  failures.unshift((error as Error).message);
+}
+for (const f of failures) console.log(f);
+console.log(failures.length ? 'avgPool2dBackward: still differs from the reference' : 'avgPool2dBackward: now equals the reference within its error model');
+process.exit(failures.length ? 1 : 0);

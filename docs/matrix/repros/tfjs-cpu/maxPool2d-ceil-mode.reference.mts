@@ -1,0 +1,22 @@
+// Repro: matrix:maxPool2d:ceil-mode failed on backend 'reference-float32': maxPool2d on these arguments.
+// Run: npx d2l-convnet-harness repro <this file> (or npx tsx <this file>).
+// Exits 1 while maxPool2d differs from the reference beyond its error model.
+import * as exported from "../../../../properties/adapters/referenceFloat32Module.ts";
+import { assertUnchanged, backendFromModule, decodeValue, EXPECTATIONS, judge } from "../../../../properties/index.ts";
+
+const args = decodeValue([{"shape":[1,1,3,4],"data":{"$typed":"Float32Array","values":[-0.07421875,-0.04296875,0.06640625,0.00390625,0.01953125,-0.05859375,-0.02734375,-0.08984375,-0.01171875,0.05078125,0.03515625,0.08203125]}},{"kernelSize":[3,3],"stride":[3,2],"padding":{"top":1,"bottom":1,"left":1,"right":1},"ceilMode":true}]) as unknown[];
+
+const made = await backendFromModule(exported, "../../../../properties/adapters/referenceFloat32Module.ts");
+const backend = made.backend as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+const before = structuredClone(args);
+const expectations = EXPECTATIONS["maxPool2d"](structuredClone(args)); // the reference's answer and its bound
+const result = await backend["maxPool2d"](...args);
+const failures = judge(expectations, result).filter((c) => !c.ok).map((c) => c.message);
+try {
+  assertUnchanged("maxPool2d", args, before); // an operation must not write into its inputs
+} catch (error) {
+  failures.unshift((error as Error).message);
+}
+for (const f of failures) console.log(f);
+console.log(failures.length ? 'maxPool2d: still differs from the reference' : 'maxPool2d: now equals the reference within its error model');
+process.exit(failures.length ? 1 : 0);

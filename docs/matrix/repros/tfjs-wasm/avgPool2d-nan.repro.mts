@@ -1,0 +1,22 @@
+// Repro: matrix:avgPool2d:nan failed on backend 'tfjs-wasm': avgPool2d on these arguments.
+// Run: npx d2l-convnet-harness repro <this file> (or npx tsx <this file>).
+// Exits 1 while avgPool2d differs from the reference beyond its error model.
+import * as exported from "../../../../properties/adapters/tfjsWasmModule.ts";
+import { assertUnchanged, backendFromModule, decodeValue, EXPECTATIONS, judge } from "../../../../properties/index.ts";
+
+const args = decodeValue([{"shape":[1,1,2,1],"data":{"$typed":"Float32Array","values":["NaN",0.5]}},{"kernelSize":[2,1],"padding":[0,0],"ceilMode":false,"countIncludePad":true}]) as unknown[];
+
+const made = await backendFromModule(exported, "../../../../properties/adapters/tfjsWasmModule.ts");
+const backend = made.backend as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+const before = structuredClone(args);
+const expectations = EXPECTATIONS["avgPool2d"](structuredClone(args)); // the reference's answer and its bound
+const result = await backend["avgPool2d"](...args);
+const failures = judge(expectations, result).filter((c) => !c.ok).map((c) => c.message);
+try {
+  assertUnchanged("avgPool2d", args, before); // an operation must not write into its inputs
+} catch (error) {
+  failures.unshift((error as Error).message);
+}
+for (const f of failures) console.log(f);
+console.log(failures.length ? 'avgPool2d: still differs from the reference' : 'avgPool2d: now equals the reference within its error model');
+process.exit(failures.length ? 1 : 0);

@@ -1,0 +1,22 @@
+// Repro: matrix:maxPool2d:nan failed on backend 'reference-float32': maxPool2d on these arguments.
+// Run: npx d2l-convnet-harness repro <this file> (or npx tsx <this file>).
+// Exits 1 while maxPool2d differs from the reference beyond its error model.
+import * as exported from "../../../../properties/adapters/referenceFloat32Module.ts";
+import { assertUnchanged, backendFromModule, decodeValue, EXPECTATIONS, judge } from "../../../../properties/index.ts";
+
+const args = decodeValue([{"shape":[1,1,1,2],"data":{"$typed":"Float32Array","values":["NaN",0.00390625]}},{"kernelSize":[1,2],"padding":{"top":0,"bottom":0,"left":0,"right":0},"ceilMode":false,"dilation":[1,1]}]) as unknown[];
+
+const made = await backendFromModule(exported, "../../../../properties/adapters/referenceFloat32Module.ts");
+const backend = made.backend as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+const before = structuredClone(args);
+const expectations = EXPECTATIONS["maxPool2d"](structuredClone(args)); // the reference's answer and its bound
+const result = await backend["maxPool2d"](...args);
+const failures = judge(expectations, result).filter((c) => !c.ok).map((c) => c.message);
+try {
+  assertUnchanged("maxPool2d", args, before); // an operation must not write into its inputs
+} catch (error) {
+  failures.unshift((error as Error).message);
+}
+for (const f of failures) console.log(f);
+console.log(failures.length ? 'maxPool2d: still differs from the reference' : 'maxPool2d: now equals the reference within its error model');
+process.exit(failures.length ? 1 : 0);

@@ -1,0 +1,26 @@
+// NOTE: tfjs-webgpu (TensorFlow.js 4.22.0 webgpu (headless Chromium)) exists only in a browser. This repro runs only in a page
+// where that runtime can start (bundled for the browser, as properties/browser/bundle.ts bundles the runtimes
+// page), not under Node; in a page it prints its verdict on the console (process.exit aside). `npm run matrix`
+// confirmed it in headless Chromium with properties/browser/runtimesPage.ts's replay (the same call, judged the same way).
+// Repro: matrix:avgPool2dBackward:ceil-mode failed on backend 'tfjs-webgpu': avgPool2dBackward on these arguments.
+// Run: npx d2l-convnet-harness repro <this file> (or npx tsx <this file>).
+// Exits 1 while avgPool2dBackward differs from the reference beyond its error model.
+import * as exported from "../../../../properties/adapters/tfjsWebgpuModule.ts";
+import { assertUnchanged, backendFromModule, decodeValue, EXPECTATIONS, judge } from "../../../../properties/index.ts";
+
+const args = decodeValue([{"shape":[1,1,2,1],"data":{"$typed":"Float32Array","values":[0.9999999403953552,0.6250401139259338]}},{"shape":[1,1,3,2],"data":{"$typed":"Float32Array","values":[1,0.5,0.937713623046875,0.2812900245189667,-0.8426116704940796,0.18410781025886536]}},{"kernelSize":[2,2],"stride":[2,2],"padding":{"top":0,"bottom":0,"left":0,"right":0},"ceilMode":true,"countIncludePad":false}]) as unknown[];
+
+const made = await backendFromModule(exported, "../../../../properties/adapters/tfjsWebgpuModule.ts");
+const backend = made.backend as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+const before = structuredClone(args);
+const expectations = EXPECTATIONS["avgPool2dBackward"](structuredClone(args)); // the reference's answer and its bound
+const result = await backend["avgPool2dBackward"](...args);
+const failures = judge(expectations, result).filter((c) => !c.ok).map((c) => c.message);
+try {
+  assertUnchanged("avgPool2dBackward", args, before); // an operation must not write into its inputs
+} catch (error) {
+  failures.unshift((error as Error).message);
+}
+for (const f of failures) console.log(f);
+console.log(failures.length ? 'avgPool2dBackward: still differs from the reference' : 'avgPool2dBackward: now equals the reference within its error model');
+process.exit(failures.length ? 1 : 0);

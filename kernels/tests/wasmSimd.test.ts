@@ -99,6 +99,35 @@ describe('wasm-simd threads', () => {
   });
 });
 
+describe('wasm-simd splits work with no sum across threads (elementwise, per plane, per image)', () => {
+  // Big enough to be split (over 2^16 elements a thread), with an odd element count for the SIMD tail,
+  // and odd planes: the suite's small cases run on one thread, so the split is judged here.
+  const x = float32Tensor([3, 5, 99, 97], 4, 'moderate');
+  const y = float32Tensor([3, 5, 99, 97], 5);
+  const pool = { kernelSize: 3, stride: 2, padding: 1 };
+  const pooled = maxPool2d(x, pool).shape;
+  const calls: [string, unknown[]][] = [
+    ['sigmoid', [x]], ['sigmoidBackward', [y, float32Tensor(x.shape, 6, 'positive')]], ['relu', [x]], ['reluBackward', [y, x]],
+    ['maxPool2d', [x, pool]], ['maxPool2dBackward', [float32Tensor(pooled, 7), x, pool]],
+    ['avgPool2d', [x, { ...pool, countIncludePad: false }]], ['avgPool2dBackward', [float32Tensor(pooled, 8), x, { ...pool, countIncludePad: false }]],
+    ['conv2d', [float32Tensor([40, 1, 28, 28], 9), float32Tensor([6, 1, 5, 5], 10), float32Tensor([6], 11), { padding: 2 }]],
+  ];
+  for (const [op, args] of calls) {
+    it(`${op}: the same bits on 1 and 2 threads, and the reference's answer within its error model`, async () => {
+      const one = createWasmSimdBackend({ threads: 1 });
+      const two = createWasmSimdBackend({ threads: 2 });
+      const call = (b: typeof one) => (b as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[op](...args);
+      const [a, b] = [await call(one), await call(two)];
+      const tensorOf = (r: unknown) => ((r as { dx?: Tensor }).dx ?? r) as Tensor;
+      expect(Buffer.from(tensorOf(b).data.buffer).equals(Buffer.from(tensorOf(a).data.buffer))).toBe(true);
+      const failures = judge(EXPECTATIONS[op as keyof typeof EXPECTATIONS](args), b).filter((c) => !c.ok).map((c) => c.message);
+      expect(failures).toEqual([]);
+      one.dispose();
+      two.dispose();
+    });
+  }
+});
+
 describe('wasm-simd sigmoid (a vectorized exp)', () => {
   it('is within the exp error model over [-100, 100], at the float32 extremes, and keeps NaN', async () => {
     const xs: number[] = [];

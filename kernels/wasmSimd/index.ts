@@ -185,6 +185,25 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
     (k[fn] as Fn)(...argsOf(0));
     await Promise.all(helpers);
   }
+  /**
+   * Work with no sum across its units (elements, image planes, images), on every thread: `units`
+   * cut into one contiguous range per thread, a multiple of `align` units long (so every element
+   * keeps its place in a SIMD lane and in the kernel's tail, and the result does not depend on the
+   * thread count), this thread taking the first; `argsOf(start, count)` gives a range's arguments.
+   * Under `minUnits` per thread a message costs more than the work it moves, so fewer threads run.
+   */
+  async function splitRange(fn: keyof Kernels, units: number, minUnits: number, align: number, argsOf: (start: number, count: number) => number[]): Promise<void> {
+    const T = Math.max(1, Math.min(threads, Math.floor(units / minUnits)));
+    const per = Math.ceil(units / T / align) * align;
+    const helpers: Promise<void>[] = [];
+    for (let t = 1; t < T && t * per < units; t++) helpers.push(pool.call(t - 1, fn, argsOf(t * per, Math.min(per, units - t * per))));
+    (k[fn] as Fn)(...argsOf(0, Math.min(per, units)));
+    await Promise.all(helpers);
+  }
+  /** Elements per thread below which an elementwise kernel runs on one (about 30 µs of work: a message's cost). */
+  const MIN_ELEMENTS = 1 << 16;
+  /** Bytes of `count` float32 from `ptr`, `start` elements in. */
+  const at = (ptr: number, start: number) => ptr + 4 * start;
   const geometryArgs = (g: ref.Conv2dGeometry) => [
     g.inChannels, g.inH, g.inW, g.outChannels, g.groups, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, g.outH, g.outW,
   ];
@@ -215,7 +234,11 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
           const cols = Array.from({ length: T }, () => arena.alloc(taps * P, 'an im2col buffer'));
           await shareBatch(g.batch, 'conv2dForwardRange', (t) => ({ before: [xp, wp, y, cols[t], 0, 0, 0], after: geometryArgs(g) }));
         }
-        if (bias) k.addBias(y, g.batch, g.outChannels, P, input(bias, 'bias'));
+        if (bias) {
+          const b = input(bias, 'bias');
+          const image = g.outChannels * P;
+          await splitRange('addBias', g.batch, Math.ceil(MIN_ELEMENTS / image), 1, (n, count) => [at(y, n * image), count, g.outChannels, P, b]);
+        }
         return output(y, [g.batch, g.outChannels, g.outH, g.outW]);
       });
     },
@@ -249,35 +272,43 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
     },
     async maxPool2d(x, options) {
       const g = checkMaxPool2d('maxPool2d', x, options);
-      return run(() => {
+      return run(async () => {
         const y = arena.alloc(g.batch * g.channels * g.outH * g.outW, 'the output');
-        k.maxPoolForward(input(x, 'x'), g.batch * g.channels, g.inH, g.inW, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, g.outH, g.outW, y);
+        const [xp, inPlane, outPlane] = [input(x, 'x'), g.inH * g.inW, g.outH * g.outW];
+        await splitRange('maxPoolForward', g.batch * g.channels, Math.ceil(MIN_ELEMENTS / inPlane), 1, (p, planes) =>
+          [at(xp, p * inPlane), planes, g.inH, g.inW, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, g.outH, g.outW, at(y, p * outPlane)]);
         return output(y, [g.batch, g.channels, g.outH, g.outW]);
       });
     },
     async maxPool2dBackward(dy, x, options) {
       const g = checkMaxPool2dBackward(dy, x, options);
-      return run(() => {
+      return run(async () => {
         const dx = arena.zeros(ref.sizeOf(x.shape), 'dx');
-        k.maxPoolBackward(input(dy, 'dy'), input(x, 'x'), g.batch * g.channels, g.inH, g.inW, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, g.outH, g.outW, dx);
+        const [dyp, xp, inPlane, outPlane] = [input(dy, 'dy'), input(x, 'x'), g.inH * g.inW, g.outH * g.outW];
+        await splitRange('maxPoolBackward', g.batch * g.channels, Math.ceil(MIN_ELEMENTS / inPlane), 1, (p, planes) =>
+          [at(dyp, p * outPlane), at(xp, p * inPlane), planes, g.inH, g.inW, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, g.outH, g.outW, at(dx, p * inPlane)]);
         return { dx: output(dx, x.shape) };
       });
     },
     async avgPool2d(x, options) {
       const g = checkAvgPool2d('avgPool2d', x, options);
-      return run(() => {
+      return run(async () => {
         const y = arena.alloc(g.batch * g.channels * g.outH * g.outW, 'the output');
-        k.avgPoolForward(input(x, 'x'), g.batch * g.channels, g.inH, g.inW, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padTop, g.padBottom, g.padLeft, g.padRight,
-          (options.countIncludePad ?? true) ? 1 : 0, g.outH, g.outW, y);
+        const [xp, inPlane, outPlane] = [input(x, 'x'), g.inH * g.inW, g.outH * g.outW];
+        await splitRange('avgPoolForward', g.batch * g.channels, Math.ceil(MIN_ELEMENTS / inPlane), 1, (p, planes) =>
+          [at(xp, p * inPlane), planes, g.inH, g.inW, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padTop, g.padBottom, g.padLeft, g.padRight,
+            (options.countIncludePad ?? true) ? 1 : 0, g.outH, g.outW, at(y, p * outPlane)]);
         return output(y, [g.batch, g.channels, g.outH, g.outW]);
       });
     },
     async avgPool2dBackward(dy, x, options) {
       const g = checkAvgPool2dBackward(dy, x, options);
-      return run(() => {
+      return run(async () => {
         const dx = arena.zeros(ref.sizeOf(x.shape), 'dx');
-        k.avgPoolBackward(input(dy, 'dy'), g.batch * g.channels, g.inH, g.inW, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padTop, g.padBottom, g.padLeft, g.padRight,
-          (options.countIncludePad ?? true) ? 1 : 0, g.outH, g.outW, dx);
+        const [dyp, inPlane, outPlane] = [input(dy, 'dy'), g.inH * g.inW, g.outH * g.outW];
+        await splitRange('avgPoolBackward', g.batch * g.channels, Math.ceil(MIN_ELEMENTS / inPlane), 1, (p, planes) =>
+          [at(dyp, p * outPlane), planes, g.inH, g.inW, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padTop, g.padBottom, g.padLeft, g.padRight,
+            (options.countIncludePad ?? true) ? 1 : 0, g.outH, g.outW, at(dx, p * inPlane)]);
         return { dx: output(dx, x.shape) };
       });
     },
@@ -326,10 +357,10 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
       checkFlattenBackward(dy, inputShape);
       return { dx: await reshaped(dy, inputShape) };
     },
-    sigmoid: async (x) => unary('sigmoid', x, k.sigmoidForward),
-    sigmoidBackward: async (dy, y) => ({ dx: await binary('sigmoidBackward', dy, 'output', y, k.sigmoidBackward) }),
-    relu: async (x) => unary('relu', x, k.reluForward),
-    reluBackward: async (dy, x) => ({ dx: await binary('reluBackward', dy, 'x', x, k.reluBackward) }),
+    sigmoid: async (x) => unary('sigmoid', x, 'sigmoidForward'),
+    sigmoidBackward: async (dy, y) => ({ dx: await binary('sigmoidBackward', dy, 'output', y, 'sigmoidBackward') }),
+    relu: async (x) => unary('relu', x, 'reluForward'),
+    reluBackward: async (dy, x) => ({ dx: await binary('reluBackward', dy, 'x', x, 'reluBackward') }),
     softmax: async (x) => rows('softmax', x, 0),
     softmaxBackward: async (dy, y) => ({ dx: await rowsBackward('softmaxBackward', dy, y, 0) }),
     logSoftmax: async (x) => rows('logSoftmax', x, 1),
@@ -389,21 +420,24 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
       return output(y, shape);
     });
   }
-  function unary(op: 'sigmoid' | 'relu', x: ref.Tensor, kernel: Fn): Promise<ref.Tensor> {
+  // Split at multiples of 4 elements: each keeps its SIMD lane, and the scalar tail stays the tensor's last n % 4.
+  function unary(op: 'sigmoid' | 'relu', x: ref.Tensor, kernel: 'sigmoidForward' | 'reluForward'): Promise<ref.Tensor> {
     ref.assertTensor(op, 'x', x);
-    return run(() => {
-      const y = arena.alloc(ref.sizeOf(x.shape), 'the output');
-      kernel(input(x, 'x'), ref.sizeOf(x.shape), y);
+    return run(async () => {
+      const n = ref.sizeOf(x.shape);
+      const [xp, y] = [input(x, 'x'), arena.alloc(n, 'the output')];
+      await splitRange(kernel, n, MIN_ELEMENTS, 4, (i, count) => [at(xp, i), count, at(y, i)]);
       return output(y, x.shape);
     });
   }
-  function binary(op: string, dy: ref.Tensor, otherName: string, other: ref.Tensor, kernel: Fn): Promise<ref.Tensor> {
+  function binary(op: string, dy: ref.Tensor, otherName: string, other: ref.Tensor, kernel: 'sigmoidBackward' | 'reluBackward'): Promise<ref.Tensor> {
     ref.assertTensor(op, 'dy', dy);
     ref.assertTensor(op, otherName, other);
     assertSameShape(op, dy, other);
-    return run(() => {
-      const dx = arena.alloc(ref.sizeOf(dy.shape), 'dx');
-      kernel(input(dy, 'dy'), input(other, otherName), ref.sizeOf(dy.shape), dx);
+    return run(async () => {
+      const n = ref.sizeOf(dy.shape);
+      const [dyp, op2, dx] = [input(dy, 'dy'), input(other, otherName), arena.alloc(n, 'dx')];
+      await splitRange(kernel, n, MIN_ELEMENTS, 4, (i, count) => [at(dyp, i), at(op2, i), count, at(dx, i)]);
       return output(dx, dy.shape);
     });
   }

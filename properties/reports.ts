@@ -46,9 +46,12 @@ export function operationTable(implemented: readonly OperationName[], results: r
   return FAMILIES.flatMap((family) => (Object.keys(family.operations) as OperationName[]).map((op): OperationStatus => {
     const properties = judges.filter((p) => p.uses.includes(op)).map((p) => p.id);
     // A failure (or an expected difference) whose failing call is known counts against that call's
-    // operation only (the NaN property judges conv and pools): for the others it passed.
+    // operation only (the NaN property judges conv and pools). For the others: an expected difference
+    // ran every case (its entry excused the failures), so they passed; a failure stopped the run, so
+    // it says nothing of them.
     const blamed = (r: PropertyResult) => !r.failingCall || r.failingCall.op === op;
-    const ran = results.filter((r) => properties.includes(r.id)).map((r) => (r.status === 'expected difference' || !r.passed) && !blamed(r) ? { ...r, status: 'passed' as const, passed: true } : r);
+    const ran = results.filter((r) => properties.includes(r.id) && (r.passed && r.status !== 'expected difference' || blamed(r) || r.status === 'expected difference'))
+      .map((r) => (r.status === 'expected difference' && !blamed(r) ? { ...r, status: 'passed' as const } : r));
     const status = !implemented.includes(op) ? 'not implemented'
       : ran.length === 0 ? 'not run'
         : ran.some((r) => !r.passed) ? 'failed'

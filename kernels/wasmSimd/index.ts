@@ -197,8 +197,14 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
     const per = Math.ceil(units / T / align) * align;
     const helpers: Promise<void>[] = [];
     for (let t = 1; t < T && t * per < units; t++) helpers.push(pool.call(t - 1, fn, argsOf(t * per, Math.min(per, units - t * per))));
-    (k[fn] as Fn)(...argsOf(0, Math.min(per, units)));
-    await Promise.all(helpers);
+    try {
+      (k[fn] as Fn)(...argsOf(0, Math.min(per, units)));
+    } finally {
+      // Every helper done before the scratch it writes is released, even when this thread's part threw.
+      const settled = await Promise.allSettled(helpers);
+      const failed = settled.find((r) => r.status === 'rejected');
+      if (failed) throw (failed as PromiseRejectedResult).reason;
+    }
   }
   /** Elements per thread below which an elementwise kernel runs on one (about 30 µs of work: a message's cost). */
   const MIN_ELEMENTS = 1 << 16;

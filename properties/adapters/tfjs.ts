@@ -34,7 +34,9 @@ import { assertLabels } from '../../reference/crossEntropy.ts';
 import { checkSgd } from '../../reference/sgd.ts';
 import type { ExpectedDifference } from '../suite.ts';
 import { transposedOptions } from '../tensorOps.ts';
-import { float32Tensor, type ValueKind } from '../tensors.ts';
+import { rowsInputs, rowsLabels, type RowsCase } from '../arbitraries/rowsCase.ts';
+import { belowZero, float32Tensor, flushSubnormals, type ValueKind } from '../tensors.ts';
+import { logSoftmaxBackwardTolerance, SMALLEST_NORMAL } from '../tolerance.ts';
 
 export type TfjsBackendName = 'cpu' | 'wasm' | 'webgl' | 'webgpu';
 export const TFJS_BACKENDS: readonly TfjsBackendName[] = ['cpu', 'wasm', 'webgl', 'webgpu'];
@@ -149,13 +151,13 @@ const ceilShapeDiffers = anyCeilCase((s) => [0, 1].some((i) => s.tfjs[i] !== s.t
 const ceilEmpty = anyCeilCase((s) => [0, 1].some((i) => s.tfjs[i] <= 0));
 
 /** tfjs's ceil-mode output is empty (a side of 0 or less: the window height is more than the padded input width), or has a window wholly outside the input. */
-const ceilEmptyWindow = anyCeilCase((s) => [0, 1].some((i) => s.tfjs[i] <= 0 || s.lastStart[i] >= s.size[i]));
+export const ceilEmptyWindow = anyCeilCase((s) => [0, 1].some((i) => s.tfjs[i] <= 0 || s.lastStart[i] >= s.size[i]));
 
 /** tfjs-wasm: XNNPACK writes fewer values than tfjs's ceil-mode output holds (the rest is uninitialised memory), or tfjs's output is empty. */
 const wasmCeilUnwritten = anyCeilCase((s) => [0, 1].some((i) => s.tfjs[i] <= 0 || s.tfjs[i] !== s.floor[i]));
 
 /** Some window of the case reaches into padding. */
-const padded = (c: PoolCase) => Object.values(ref.resolvePadding('pool', c.options.padding ?? 0)).some((p) => p > 0);
+export const padded = (c: PoolCase) => Object.values(ref.resolvePadding('pool', c.options.padding ?? 0)).some((p) => p > 0);
 
 /** Each output window's values (the cells inside the input), per batch, channel and window. */
 function windowsOf(x: ref.Tensor, c: PoolCase): number[][] {
@@ -213,6 +215,222 @@ function nanCaseSpecials(c: { nans: (number | [number, number])[] }): { nan: boo
   return { nan: which.some((w) => w < 4), infinities: new Set(c.nans.filter((n) => typeof n !== 'number' && n[1] >= 4).map((n) => (n as [number, number])[0])).size };
 }
 
+// ---- tfjs's GPU backends (webgl, webgpu), as their shaders run on SwiftShader in headless Chromium ----
+
+/** The sentinel tfjs's GPU max pools start each window from (-1/1e-20: WebGL on Firefox cannot compile 1/0), in float32. */
+const GPU_POOL_START = Math.fround(-1e20);
+
+/**
+ * Whether tfjs's GPU max pool differs from PyTorch's on x somewhere, window by window (webgl's
+ * pool_gpu.js and webgpu's pool_webgpu.js run the same algorithm; dilation is declined, ceil-mode
+ * shapes are judged by ceilAffected). As measured on SwiftShader:
+ * - forward: a window starts at -1e20 and takes max(value, m), which drops a NaN; so a window holding
+ *   a NaN gives the largest of its other cells, and one holding only NaN and -Infinity gives -1e20.
+ *   Exact where tfjs skips the shader: a 1x1 window of unchanged shape (identity, both backends); on
+ *   webgpu also every other 1x1 window (copied) and, in ceil mode with padding 0, a window the size of
+ *   a single image's input (a Max reduction, which keeps NaN).
+ * - gradient: MaxPoolGrad picks each window's cell with `value >= mix(value, m, found)`, with mix(a, b, t)
+ *   evaluated as a + t(b - a): a later tie wins (the last maximum), an infinity never compares (Infinity
+ *   + 0·(0 - Infinity) is NaN), nor does a NaN, and a window where nothing compared sends its gradient
+ *   to the window's first cell (dropped if that is padding).
+ * PyTorch takes the first maximum in row-major order (a NaN winning, a later NaN over an earlier one).
+ */
+function gpuMaxPoolDiffers(backend: 'webgl' | 'webgpu', x: ref.Tensor, c: PoolCase): boolean {
+  const g = geometryOf(c);
+  const oneByOne = g.kernelH === 1 && g.kernelW === 1;
+  const identity = oneByOne && g.outH === g.inH && g.outW === g.inW;
+  const wholeInput = c.options.ceilMode === true && g.padTop === 0 && g.batch === 1 && g.kernelH === g.inH && g.kernelW === g.inW;
+  const forwardExact = identity || (backend === 'webgpu' && (oneByOne || wholeInput));
+  const f32 = Math.fround;
+  for (let plane = 0; plane < g.batch * g.channels; plane++) {
+    for (let oh = 0; oh < g.outH; oh++) {
+      for (let ow = 0; ow < g.outW; ow++) {
+        let winner = -1;
+        let best = -Infinity;
+        let gpuMax = GPU_POOL_START;
+        let found = 0;
+        let m = 0;
+        let position = 0;
+        for (let i = 0; i < g.kernelH; i++) {
+          const h = oh * g.strideH - g.padTop + i;
+          if (h < 0 || h >= g.inH) continue;
+          for (let j = 0; j < g.kernelW; j++) {
+            const w = ow * g.strideW - g.padLeft + j;
+            if (w < 0 || w >= g.inW) continue;
+            const offset = i * g.kernelW + j;
+            const v = x.data[(plane * g.inH + h) * g.inW + w];
+            if (winner === -1 || v > best || Number.isNaN(v)) [winner, best] = [offset, v];
+            if (v > gpuMax) gpuMax = v;
+            if (v >= f32(v + f32(found * f32(m - v)))) [m, found, position] = [v, 1, offset];
+          }
+        }
+        if (winner === -1) continue; // a window outside the input: ceil mode only, judged by ceilAffected
+        if (position !== winner) return true;
+        if (!forwardExact && !(gpuMax === best)) return true; // NaN never equals: a NaN the window holds is dropped
+      }
+    }
+  }
+  return false;
+}
+
+/** x as maxpool2d-equals-reference draws it (properties/operations/pool2d/conformance.ts). */
+const maxCaseInput = (c: PoolCase): ref.Tensor => {
+  const drawn = float32Tensor(c.xShape, c.seed, c.values ?? 'distinct');
+  return c.values === 'offset' ? belowZero(drawn) : drawn;
+};
+
+/** A rows case's rows (of x): each an array of its values. */
+function rowsOf(c: RowsCase): number[][] {
+  const { x } = rowsInputs(c);
+  return Array.from({ length: c.rows }, (_, n) => Array.from(x.data.subarray(n * c.columns, (n + 1) * c.columns)));
+}
+
+/**
+ * tfjs's GPU backends (webgl, webgpu): in logSoftmaxBackward's product exp(y)·Σdy, a subnormal exp(y)
+ * (y below -87.34) reads as 0, and dy - exp(y)·Σdy misses its bound where the lost product is above it.
+ */
+function gpuLogSoftmaxFlushLoses(c: RowsCase): boolean {
+  const { x, dy } = rowsInputs(c);
+  const y: ref.Tensor = { shape: x.shape, data: Float32Array.from(ref.logSoftmax(x).data) };
+  const want = ref.logSoftmaxBackward(dy, y).dx.data;
+  const bound = logSoftmaxBackwardTolerance(dy.data, y.data, want, c.columns);
+  return Array.from(y.data).some((yi, i) => {
+    const p = Math.fround(Math.exp(yi));
+    return p > 0 && p < SMALLEST_NORMAL && Math.abs(dy.data[i] - want[i]) > bound[i];
+  });
+}
+
+/**
+ * tfjs-webgpu's ArgMax for rows of 32 or more (argminmax_webgpu.js, 'shared'): 64 threads each take
+ * every 64th element (the first of their maxima), then a tree keeps the lower thread on a tie; its
+ * comparisons read subnormals as zero and skip NaN. The index it returns for each row.
+ */
+function webgpuArgMax(row: readonly number[]): number {
+  const v = flushSubnormals({ shape: [row.length], data: Float32Array.from(row) }).data;
+  if (row.length < 32) {
+    let best = 0;
+    for (let k = 1; k < v.length; k++) if (v[k] > v[best]) best = k;
+    return best;
+  }
+  const values: number[] = [];
+  const indices: number[] = [];
+  for (let t = 0; t < 64; t++) {
+    let best = -Infinity;
+    let index = t;
+    for (let k = t; k < v.length; k += 64) if (!Number.isNaN(v[k]) && v[k] > best) [best, index] = [v[k], k];
+    values.push(best);
+    indices.push(index);
+  }
+  for (let size = Math.min(v.length, 64); size > 1; size = Math.ceil(size / 2)) {
+    const half = Math.floor(size / 2);
+    const interval = Math.ceil(size / 2);
+    for (let t = 0; t < half; t++) if (values[t + interval] > values[t]) [values[t], indices[t]] = [values[t + interval], indices[t + interval]];
+  }
+  return indices[0];
+}
+
+/** tfjs-webgpu's accuracy (webgpuArgMax) is neither the reference's nor the reference's on x with subnormals flushed. */
+function webgpuAccuracyDiffers(c: RowsCase): boolean {
+  const { x } = rowsInputs(c);
+  const labels = rowsLabels(c, x);
+  const predicted = rowsOf(c).map(webgpuArgMax);
+  const accuracy = predicted.filter((p, n) => p === labels[n]).length / c.rows;
+  return accuracy !== ref.accuracy(x, labels) && accuracy !== ref.accuracy(flushSubnormals(x), labels);
+}
+
+/** tfjs-webgpu's Softmax shader: a row holding a NaN or +Infinity, and a cell that is neither (which comes out 0, not NaN). */
+const webgpuSoftmaxDiffers = (c: RowsCase) =>
+  rowsOf(c).some((row) => row.some((v) => Number.isNaN(v) || v === Infinity) && row.some((v) => !Number.isNaN(v) && v !== Infinity));
+
+/** tfjs-webgpu's logSoftmax (tfjs-core's, composed): a row holding +Infinity but no NaN, and a cell other than +Infinity (-Infinity, not NaN). */
+const webgpuLogSoftmaxDiffers = (c: RowsCase) =>
+  rowsOf(c).some((row) => row.includes(Infinity) && !row.some(Number.isNaN) && row.some((v) => v !== Infinity));
+
+/**
+ * tfjs-webgpu's logSoftmax gradient dy - exp(y)·Σdy on 1000 elements or more (smaller CPU-resident
+ * tensors run on tfjs's CPU kernels: WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD): its WGSL exp(NaN) is
+ * +Infinity, so a NaN y with a number dy, in a row whose Σdy is a nonzero number, gives ∓Infinity.
+ */
+function webgpuLogSoftmaxGradientInfinite(c: RowsCase): boolean {
+  if (c.rows * c.columns < 1000) return false;
+  const { x, dy } = rowsInputs(c);
+  const y = ref.logSoftmax(x).data;
+  return rowsOf(c).some((_, n) => {
+    let sum = 0;
+    for (let k = 0; k < c.columns; k++) sum += dy.data[n * c.columns + k];
+    if (!Number.isFinite(sum) || sum === 0) return false;
+    for (let k = 0; k < c.columns; k++) if (Number.isNaN(y[n * c.columns + k]) && !Number.isNaN(dy.data[n * c.columns + k])) return true;
+    return false;
+  });
+}
+
+/** tfjs-webgpu's relu keeps a negative subnormal x as it is. */
+const hasNegativeSubnormal = (c: RowsCase) => rowsInputs(c).x.data.some((v) => v < 0 && v > -SMALLEST_NORMAL);
+
+/**
+ * tfjs-webgpu's 1x1 pooling (PoolWithFilterSizeEqualsOneProgram, max and average alike) reads x at
+ * (row·strideH, column·strideW) of its NHWC buffer with no bounds check; WebGPU clamps an index past
+ * the buffer to its last element. The output tfjs-core's ceil-mode shape asks of it, per NCHW channel.
+ */
+function webgpuOneByOnePool(x: ref.Tensor, p: PoolCase): number[][] {
+  const [batch, channels, height, width] = x.shape;
+  const g = geometryOf(p);
+  const [outH, outW] = ceilSides(p).tfjs;
+  const last = x.data.length - 1;
+  const out: number[][] = Array.from({ length: channels }, () => []);
+  for (let n = 0; n < batch; n++) {
+    for (let ch = 0; ch < channels; ch++) {
+      for (let i = 0; i < outH; i++) {
+        for (let j = 0; j < outW; j++) {
+          const f = Math.min(((n * height + i * g.strideH) * width + j * g.strideW) * channels + ch, last);
+          const [c, w, h, m] = [f % channels, Math.floor(f / channels) % width, Math.floor(f / (channels * width)) % height, Math.floor(f / (channels * width * height))];
+          out[ch].push(x.data[((m * channels + c) * height + h) * width + w]);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * law-pooling-acts-per-channel on tfjs-webgpu: a 1x1 ceil-mode case with a window wholly outside the
+ * input, where what it reads past the plane (webgpuOneByOnePool) differs between x and its channels.
+ */
+function webgpuOneByOneBreaksChannels(c: { c: PoolCase; split: number }): boolean {
+  const p = c.c;
+  if (p.options.ceilMode !== true) return false;
+  const g = geometryOf(p);
+  const s = ceilSides(p);
+  if (g.kernelH !== 1 || g.kernelW !== 1 || s.tfjs.some((n) => n <= 0) || ![0, 1].some((i) => s.lastStart[i] >= s.size[i])) return false;
+  const x = float32Tensor(p.xShape, p.seed, 'integer');
+  const [batch, channels, height, width] = p.xShape;
+  const slice = (from: number, to: number): ref.Tensor => {
+    const data = new Float32Array(batch * (to - from) * height * width);
+    for (let n = 0; n < batch; n++) data.set(x.data.subarray((n * channels + from) * height * width, (n * channels + to) * height * width), n * (to - from) * height * width);
+    return { shape: [batch, to - from, height, width], data };
+  };
+  const whole = webgpuOneByOnePool(x, p).map((v) => v.join());
+  const cut = Math.min(c.split, channels);
+  const parts = cut === channels ? whole : [...webgpuOneByOnePool(slice(0, cut), p), ...webgpuOneByOnePool(slice(cut, channels), p)].map((v) => v.join());
+  return parts.some((v, ch) => v !== whole[ch]) || whole.some((v, ch) => webgpuOneByOnePool(slice(ch, ch + 1), p)[0].join() !== v);
+}
+
+/**
+ * tfjs-webgpu: in ceil mode with padding 0, a window the size of a single image's input is a Max or
+ * Mean reduction reshaped to tfjs-core's ceil shape, which throws where that shape is not 1x1.
+ */
+const webgpuWholeInputThrows = (c: any) =>
+  poolCasesIn(c).some((p) => {
+    if (p.options.ceilMode !== true) return false;
+    const g = geometryOf(p);
+    const s = ceilSides(p);
+    return g.batch === 1 && g.padTop === 0 && g.kernelH === g.inH && g.kernelW === g.inW && (s.tfjs[0] !== 1 || s.tfjs[1] !== 1);
+  });
+
+/** A ceil-mode window wholly outside the input that tfjs-webgpu runs through its general shader (not 1x1): max -1e20, average 0. */
+const webgpuWindowOutside = anyCeilCase((s) => [0, 1].some((i) => s.tfjs[i] > 0 && s.lastStart[i] >= s.size[i]));
+const notOneByOne = (c: any) => poolCasesIn(c).some((p) => { const g = geometryOf(p); return g.kernelH !== 1 || g.kernelW !== 1; });
+
 const CEIL =
   'ceil-mode pooling (tfjs-core, every backend): computePool2DInfo rounds up without PyTorch\'s rule that the last window must start inside the input, ' +
   'and with a single padding number it derives both output sides from the window height and stride height; and the MaxPool and AvgPool gradient ' +
@@ -253,6 +471,29 @@ const WASM_CEIL_OUTPUT =
   'tfjs-wasm\'s XNNPACK pools size their output by floor, so in ceil mode they write fewer values than tfjs allocated: the rest of the output is uninitialised memory ' +
   '(stale values of earlier tensors, different from call to call), and where the width differs the values written land in the wrong rows';
 
+/** The log-softmax gradient's lost subnormal on tfjs's GPU backends (seen on both). */
+const GPU_LOG_SOFTMAX_FLUSH = (backend: 'webgl' | 'webgpu') =>
+  `tfjs-${backend}'s logSoftmax gradient dy - exp(y)·Σdy reads a subnormal exp(y) (y below -87.34) as 0 in its product with the reduced Σdy (${backend === 'webgl' ? 'GLSL ES' : 'WGSL'} lets a GPU flush subnormals; ` +
+  'SwiftShader does there), so where the lost exp(y)·Σdy is above the bound dx is dy alone (0 for 1.96e-37 at y = -91.54, Σdy = -1121.4, dy = 0); PyTorch keeps subnormals';
+
+const WEBGPU_WHOLE_INPUT =
+  'in ceil mode with padding 0, a window the size of a single image\'s input is a Max or Mean reduction reshaped to tfjs-core\'s ceil shape, which throws where that shape is not 1x1 ' +
+  '(x [1, 1, 1, 2], window [1, 2]: "Size(1) must match the product of shape 1,1,2,1")';
+
+const GPU_MAX_POOL_TIES =
+  'tfjs\'s GPU MaxPoolGrad (webgl and webgpu alike) picks each window\'s cell with `value >= mix(value, max, found)`, so a tied maximum gets the gradient at its last occurrence; ' +
+  'PyTorch sends it to the first maximum in row-major order';
+
+/** The NaN property's difference on tfjs's GPU backends: their max pool (forward and gradient), and the shared causes. */
+const gpuMaxPoolNaN = (backend: 'webgl' | 'webgpu') =>
+  `max pooling and NaN, ±Infinity in tfjs-${backend}'s shaders (SwiftShader; GLSL and WGSL leave max of a NaN undefined): each window starts at -1e20 (-1/1e-20) and takes max(value, m), ` +
+  'which drops a NaN, so a window holding a NaN gives the largest of its other cells ([NaN, 1] gives 1) and one of only NaN and -Infinity gives -1e20' +
+  (backend === 'webgl' ? ' (a 1x1 window too, unless the output keeps the input\'s shape)' : ' (a 1x1 window is copied, and in ceil mode a window the size of a single image\'s input is a Max reduction: those keep NaN)') +
+  '; and MaxPoolGrad picks a window\'s cell with `value >= mix(value, max, found)` (mix evaluated as a + t(b - a)): a tie goes to the last maximum, and neither a NaN nor an infinity is ' +
+  'ever picked (Infinity + 0·(0 - Infinity) is NaN): [Infinity, 1] sends the gradient to the 1, and a window where nothing was picked sends it to its first cell. PyTorch\'s max pool ' +
+  'gives NaN for a window holding one, pads with -Infinity, and sends the gradient to the first maximum, a NaN winning. ' +
+  `And, as in avgpool2d-equals-reference, ${COUNT_PADDING}; and ceil mode: ${CEIL}`;
+
 /** Each tfjs backend's expected differences: the shared ones, and where its kernels differ, its own (which replace the shared reason of that property). */
 export const TFJS_DIFFERENCES: Readonly<Record<TfjsBackendName, Readonly<Record<string, string>>>> = {
   cpu: {
@@ -275,9 +516,40 @@ export const TFJS_DIFFERENCES: Readonly<Record<TfjsBackendName, Readonly<Record<
       'though not on others (a 1x2 conv of [NaN, 1] gives NaN), and its max pool drops a NaN that follows a number ([1, NaN] gives 1); PyTorch gives NaN. ' +
       `And the max-pool gradient: ${WASM_MAX_POOL_GRAD}. And, as in avgpool2d-equals-reference, ${COUNT_PADDING}; and ${WASM_CEIL_OUTPUT}`,
   },
-  // Not run here (they need a browser): the differences tfjs-core causes, until the suite is run in Chromium.
-  webgl: SHARED_DIFFERENCES,
-  webgpu: SHARED_DIFFERENCES,
+  // Found by the suite in headless Chromium (properties/matrix/chromium.ts): SwiftShader's WebGL2 and its WebGPU fallback adapter.
+  webgl: {
+    ...SHARED_DIFFERENCES,
+    'maxpool2d-equals-reference': `${GPU_MAX_POOL_TIES}; and ceil mode: ${CEIL}`,
+    'nan-propagates-like-reference': gpuMaxPoolNaN('webgl'),
+    'log-softmax-equals-reference': GPU_LOG_SOFTMAX_FLUSH('webgl'),
+  },
+  webgpu: {
+    ...SHARED_DIFFERENCES,
+    'maxpool2d-equals-reference': `${GPU_MAX_POOL_TIES}; and ceil mode: ${CEIL}`,
+    'nan-propagates-like-reference': gpuMaxPoolNaN('webgpu'),
+    'law-pooling-acts-per-channel':
+      `${SHARED_DIFFERENCES['law-pooling-acts-per-channel']}; and on tfjs-webgpu a 1x1 window (PoolWithFilterSizeEqualsOneProgram, no bounds check) that tfjs-core's ceil-mode shape places wholly outside the input ` +
+      'reads past its plane: the next row, image, or (WebGPU clamping the index) the buffer\'s last element, another channel\'s (x [1, 2, 4, 1], window 1, stride [2, 1]: -3 where the channel pooled alone gives 1); ' +
+      `and ${WEBGPU_WHOLE_INPUT}. PyTorch has no such window`,
+    'law-max-pool-dominates-avg-pool': `${SHARED_DIFFERENCES['law-max-pool-dominates-avg-pool']}; and on tfjs-webgpu, ${WEBGPU_WHOLE_INPUT}`,
+    'sigmoid-equals-reference':
+      'tfjs-webgpu\'s sigmoid, 1.0 / (1.0 + exp(-1.0 * a)) in WGSL, gives 0 for a NaN x (WGSL lets an implementation assume no NaN; SwiftShader\'s exp(NaN) is +Infinity, and 1 / (1 + Infinity) is 0); PyTorch gives NaN',
+    'relu-equals-reference':
+      `${SHARED_DIFFERENCES['relu-equals-reference']}; and tfjs-webgpu's relu, select(a, 0.0, a < 0.0) in WGSL, compares with subnormals flushed to zero (WGSL allows it) but returns a's bits, ` +
+      'so a negative subnormal x comes back unchanged (relu(-2.158e-43) = -2.158e-43), where PyTorch (and a flushing PyTorch) gives 0',
+    'softmax-equals-reference':
+      'tfjs-webgpu\'s Softmax shader takes the row maximum with WGSL max, which drops a NaN on SwiftShader (WGSL lets an implementation assume no NaN), and its exp(NaN) is +Infinity, ' +
+      'so in a row holding a NaN or +Infinity (x - max NaN) the sum is +Infinity: those cells give NaN and every other cell 0 ([NaN, 1, 2] gives [NaN, 0, 0]); PyTorch\'s softmax gives NaN across the row',
+    'log-softmax-equals-reference':
+      'tfjs-webgpu\'s logSoftmax (tfjs-core\'s x - max - log Σ exp(x - max)) in a row holding +Infinity and no NaN: the +Infinity cell gives NaN (Infinity - Infinity) but every other cell -Infinity, ' +
+      'the NaN of the row\'s sum lost on SwiftShader (WGSL lets an implementation assume no NaN) ([Infinity, 1, 2] gives [NaN, -Infinity, -Infinity]); PyTorch\'s log_softmax gives NaN across the row. ' +
+      'Its gradient dy - exp(y)·Σdy, on 1000 elements or more (smaller tensors run on tfjs\'s CPU kernels, WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD), takes exp(NaN) as +Infinity (SwiftShader\'s WGSL exp), ' +
+      'so a NaN y gives ∓Infinity where PyTorch gives NaN (rows of [3, 334]: Infinity for NaN). ' +
+      `And ${GPU_LOG_SOFTMAX_FLUSH('webgpu')}`,
+    'cross-entropy-equals-reference':
+      `${SHARED_DIFFERENCES['cross-entropy-equals-reference']}. And tfjs-webgpu's ArgMax (accuracy) on a row of 32 or more: 64 threads each keep the first maximum of every 64th element, ` +
+      'then a tree keeps the lower thread on a tie, so of tied maxima it returns the one whose index is lowest modulo 64 (with subnormals compared as zero); PyTorch\'s argmax returns the first',
+  },
 };
 
 type NanCase = { op: 'conv' | 'pool'; c: any; nans: (number | [number, number])[] };
@@ -321,6 +593,24 @@ function casesOn(backend: TfjsBackendName): Record<string, (c: any) => boolean> 
       if (c.op === 'conv' || c.c.kind === 'avg') return infinities > 1;
       return maxPoolRoutingDiffers(nanCaseInput(c), c.c);
     });
+  }
+  if (backend === 'webgl' || backend === 'webgpu') {
+    const gpu = backend;
+    cases['maxpool2d-equals-reference'] = runs((c: PoolCase) => ceilAffected(c) || gpuMaxPoolDiffers(gpu, maxCaseInput(c), c));
+    // tfjs's GPU conv and average pool propagate NaN and ±Infinity as PyTorch does: max pools with one, and the shared causes, differ.
+    cases['nan-propagates-like-reference'] = runs((c: NanCase) =>
+      ceilAffected(c) || (c.op === 'pool' && (c.c.kind === 'avg' ? padded(c.c) : gpuMaxPoolDiffers(gpu, nanCaseInput(c), c.c))));
+  }
+  if (backend === 'webgl') cases['log-softmax-equals-reference'] = gpuLogSoftmaxFlushLoses;
+  if (backend === 'webgpu') {
+    const shared = { ...cases };
+    cases['law-pooling-acts-per-channel'] = runs((c) => ceilEmpty(c) || webgpuWholeInputThrows(c) || webgpuOneByOneBreaksChannels(c));
+    cases['law-max-pool-dominates-avg-pool'] = runs((c) => ceilEmpty(c) || webgpuWholeInputThrows(c) || (webgpuWindowOutside(c) && notOneByOne(c)));
+    cases['sigmoid-equals-reference'] = (c: RowsCase) => rowsInputs(c).x.data.some(Number.isNaN);
+    cases['relu-equals-reference'] = (c: RowsCase & RowsLike) => shared['relu-equals-reference'](c) || hasNegativeSubnormal(c);
+    cases['softmax-equals-reference'] = webgpuSoftmaxDiffers;
+    cases['log-softmax-equals-reference'] = (c: RowsCase) => webgpuLogSoftmaxDiffers(c) || webgpuLogSoftmaxGradientInfinite(c) || gpuLogSoftmaxFlushLoses(c);
+    cases['cross-entropy-equals-reference'] = (c: RowsCase & RowsLike & { columns: number }) => shared['cross-entropy-equals-reference'](c) || webgpuAccuracyDiffers(c);
   }
   return cases;
 }

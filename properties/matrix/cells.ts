@@ -32,7 +32,7 @@ export const MATRIX_COLUMNS: readonly MatrixColumn[] = [
   { id: 'dilation', title: 'dilation', draws: 'dilation > 1 on at least one axis (conv2d and max pooling)' },
   { id: 'dilation-padding', title: 'dilation + padding', draws: 'dilation > 1 with padding: a max-pool window may then see only padding (PyTorch pads with -Infinity, so such a window gives -Infinity)' },
   { id: 'groups', title: 'groups', draws: 'grouped convolution, groups > 1' },
-  { id: 'ceil-mode', title: 'ceil mode', draws: 'ceilMode: true with the last window hanging past the trailing padding (PyTorch keeps it when it starts inside the input or the leading padding)' },
+  { id: 'ceil-mode', title: 'ceil mode', draws: 'ceilMode: true with the last window hanging past the trailing padding (PyTorch keeps it when it starts inside the input or the leading padding); the overhang needs a stride of 2 or more and padding per side, countIncludePad stays at its default' },
   { id: 'exclude-pad', title: 'countIncludePad: false', draws: 'padded average pooling whose divisor counts only the input cells of each window' },
   { id: 'nan', title: 'NaN, ±Infinity', draws: 'NaN, +Infinity and -Infinity written into x (and NaN into dy for gradients), options at their defaults' },
   { id: 'ties', title: 'ties', draws: 'integers in [-2, 2], options at their defaults: equal maxima in most windows (PyTorch: the first in row-major order wins the gradient)' },
@@ -106,8 +106,9 @@ const poolCases = (kind: PoolKind): Readonly<Record<string, fc.Arbitrary<{ c: Po
       dilation: pools(kind, (c) => dilated(c) && windowStride(c) && floorMode(c) && !padded(poolGeometry(c)), v, true),
       'dilation-padding': pools(kind, (c) => dilated(c) && windowStride(c) && floorMode(c) && padded(poolGeometry(c)), v, true),
     } : {}),
-    'ceil-mode': ceilEdgePool2dCase(kind).map((c) => ({ c, values: v })),
-    ...(kind === 'avg' ? { 'exclude-pad': pools(kind, (c) => !includesPad(c) && padded(poolGeometry(c)) && floorMode(c), v) } : {}),
+    // Padding per side and a stride of 2 or more are how a last window overhangs; countIncludePad stays at its default.
+    'ceil-mode': ceilEdgePool2dCase(kind).filter(includesPad).map((c) => ({ c, values: v })),
+    ...(kind === 'avg' ? { 'exclude-pad': pools(kind, (c) => !includesPad(c) && padded(poolGeometry(c)) && floorMode(c) && windowStride(c), v) } : {}),
     // The value columns keep every option at its default too, so a value's failure is not an option's.
     nan: pools(kind, (c) => plain(c) && !padded(poolGeometry(c)), v),
     ...(kind === 'max' ? { ties: pools(kind, (c) => plain(c) && !padded(poolGeometry(c)), 'ties') } : {}),

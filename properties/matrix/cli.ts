@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_SEED } from '../suite.ts';
 import { compareMatrices, confirmed, matrixHtml, matrixMarkdown, type MatrixReport } from './render.ts';
 import { REPO_ROOT, runMatrixOn, type RuntimeResult } from './run.ts';
-import { MATRIX_COLUMNS } from './cells.ts';
+import { MATRIX_CELLS, MATRIX_COLUMNS } from './cells.ts';
 import { runMatrixInChromium } from './chromium.ts';
 import { MATRIX_RUNTIMES } from './runtimes.ts';
 
@@ -36,17 +36,18 @@ Options:
                      machine's, or an earlier release's)
 
 Exit 1 when a difference has no explanation (MatrixRuntime.explained in properties/matrix/runtimes.ts),
-a repro is not confirmed, an explanation is stale (its cell passes), or, under CI=true, a runtime cannot
+a repro is not confirmed, an explanation is stale (its cell passes), a runtime's suite run fails a
+property its module does not list as an expected difference (or lists one that passes), or, under CI=true, a runtime cannot
 start (each runtime not run is listed with its reason). The browser runtimes run in headless Chromium
 (Debian's chromium, or CHROMIUM_PATH) and need a display for WebGL: xvfb-run -a npm run matrix.`;
 
 const README_START = '<!-- matrix:start (npm run matrix writes this table) -->';
 const README_END = '<!-- matrix:end -->';
 
-function count(name: string, value: string | undefined, fallback: number): number {
+function count(name: string, value: string | undefined, fallback: number, min = 0): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} needs a whole number; got '${value}'.`);
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} needs a whole number of at least ${min}; got '${value}'. See --help.`);
   return n;
 }
 
@@ -68,7 +69,7 @@ async function main(argv: string[]): Promise<number> {
   if (unknown.length) throw new Error(`--runtimes: unknown ${unknown.join(', ')}; the runtimes are ${MATRIX_RUNTIMES.map((r) => r.name).join(', ')}.`);
   const runtimes = MATRIX_RUNTIMES.filter((r) => !names || names.includes(r.name));
   const seed = count('seed', values.seed, DEFAULT_SEED);
-  const numRuns = count('runs', values.runs, 25);
+  const numRuns = count('runs', values.runs, 25, 1);
   const suiteRuns = count('suite-runs', values['suite-runs'], 20);
   mkdirSync(outDir, { recursive: true });
 
@@ -128,6 +129,12 @@ async function main(argv: string[]): Promise<number> {
     ...results.flatMap((r) => r.cells.filter((c) => c.verdict === 'differs' && !c.explanation).map((c) => `${r.name} ${c.op} ${c.column}: an unexplained difference (${(c.error ?? '').split('\n')[0].slice(0, 160)})`)),
     ...results.flatMap((r) => r.cells.filter((c) => c.verdict === 'differs' && !values['no-check'] && !confirmed(c)).map((c) => `${r.name} ${c.op} ${c.column}: the repro was not confirmed${c.repro ? `: ${c.repro.output}` : ' (none)'}`)),
     ...results.flatMap((r) => r.cells.filter((c) => c.stale).map((c) => `${r.name} ${c.op} ${c.column}: explained as a difference, but it passes: remove the explanation`)),
+    // A cell a runtime that ran never reached (a browser runtime stopped after hangs): not a pass, not a difference.
+    ...results.filter((r) => !r.unavailable).flatMap((r) => MATRIX_CELLS.filter((cell) => !r.cells.some((c) => c.op === cell.op && c.column === cell.column)).map((cell) => `${r.name} ${cell.op} ${cell.column}: not run (the runtime stopped before it)`)),
+    ...results.flatMap((r) => r.cells.filter((c) => c.error?.includes('(it hung)')).map((c) => `${r.name} ${c.op} ${c.column}: hung (counted as a difference, but nothing was judged)`)),
+    ...(values['no-check'] && results.some((r) => r.cells.some((c) => c.verdict === 'differs')) ? ['--no-check: the repros were written, not run: no difference is confirmed'] : []),
+    // A suite property the runtime fails without an expected difference (or an entry now stale): its module's list is out of date.
+    ...results.flatMap((r) => (r.suite?.results ?? []).filter((x) => !x.passed).map((x) => `${r.name} suite: ${x.id} ${x.status} (${(x.error ?? '').split('\n')[0].slice(0, 160)}): add it to, or remove it from, the module's expectedDifferences`)),
   ];
   for (const p of problems) console.log(`PROBLEM: ${p}`);
   console.log(`${results.filter((r) => !r.unavailable).length} runtimes ran, ${results.filter((r) => r.unavailable).length} could not start; ${results.reduce((n, r) => n + r.cells.filter((c) => c.verdict === 'differs').length, 0)} differences; ${problems.length} problems.`);

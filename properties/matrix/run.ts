@@ -8,7 +8,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { implementedOperations, type PartialBackend } from '../../kernels/backend.ts';
 import { backendFromModule } from '../backendModule.ts';
@@ -79,7 +79,7 @@ export const REFERENCE_MODULE = join(REPO_ROOT, 'properties', 'adapters', 'refer
 
 /** The module file a repro imports for `runtime` (written for this project's own backends). */
 function modulePathOf(runtime: MatrixRuntime, outDir: string): string {
-  if (typeof runtime.module === 'string') return join(REPO_ROOT, runtime.module);
+  if (typeof runtime.module === 'string') return isAbsolute(runtime.module) ? runtime.module : join(REPO_ROOT, runtime.module);
   const file = join(outDir, 'modules', `${runtime.name}.ts`);
   mkdirSync(dirname(file), { recursive: true });
   const kernels = relative(dirname(file), join(REPO_ROOT, 'kernels', 'index.ts'));
@@ -112,10 +112,16 @@ function confirmRepro(result: PropertyResult, call: FailingCall, runtime: Matrix
   if (!check) return { script: relative(outDir, script), failsOnRuntime: false, passesOnReference: false, output: 'not run (--no-check)' };
   const onRuntime = run(script);
   const onReference = run(referenceTwin);
+  const said = (r: ReturnType<typeof run>) => `${r.stdout}${r.stderr}`;
+  // Exit 1 alone is no verdict (Node exits 1 on any uncaught error: a module that cannot load, a broken
+  // import): the script must say it still differs, or, where the cell's failure was the runtime throwing,
+  // throw that same error again.
+  const thrown = !result.violation && result.error ? result.error.split('\n')[0].slice(0, 80) : undefined;
+  const differs = onRuntime.status === 1 && (said(onRuntime).includes(`${call.op}: still differs from the reference`) || (thrown !== undefined && said(onRuntime).includes(thrown)));
   return {
     script: relative(outDir, script),
-    failsOnRuntime: onRuntime.status === 1,
-    passesOnReference: onReference.status === 0,
+    failsOnRuntime: differs,
+    passesOnReference: onReference.status === 0 && said(onReference).includes(`${call.op}: now equals the reference`),
     output: `${onRuntime.stdout}${onRuntime.stderr}`.trim().split('\n').slice(-3).join('\n'),
   };
 }

@@ -59,6 +59,14 @@ const ONNXRUNTIME_WASM_EXPLAINED: Readonly<Record<string, string>> = {
     'ONNX Runtime\'s max pool keeps its running maximum when the next value is NaN (std::max), so NaN is lost unless it comes first, and a window of only NaN gives -3.4028235e38; PyTorch\'s max pooling propagates NaN',
 };
 
+/** ONNX Runtime Web's webgpu provider, as observed in the page: the same values as its CPU kernels (wasm) give. */
+const ONNXRUNTIME_WEBGPU_EXPLAINED: Readonly<Record<string, string>> = {
+  'matrix:maxPool2d:dilation-padding':
+    'a dilated window that sees only padding gives -3.4028235e38 (the lowest finite float32), as ONNX Runtime\'s CPU kernels do; PyTorch pads with -Infinity, so such a window gives -Infinity',
+  'matrix:maxPool2d:nan':
+    'a window holding NaN loses it (a window of only NaN gives -3.4028235e38), as ONNX Runtime\'s CPU kernels do; PyTorch\'s max pooling propagates NaN',
+};
+
 /** tfjs-wasm's MaxPoolGrad (its own C++ kernel, not XNNPACK's) and the cells it breaks. */
 const TFJS_WASM_MAX_GRADIENT =
   'tfjs-wasm\'s max-pool gradient starts each window\'s maximum at FLT_MIN (2^-126, not -Infinity) and compares with >=: a window whose ' +
@@ -106,5 +114,5 @@ export const MATRIX_RUNTIMES: readonly MatrixRuntime[] = [
   { name: 'browser-webgpu', title: `${GPUJS} webgpu (headless Chromium)`, where: 'chromium', module: { backend: 'webgpu' }, explained: {} },
   { name: 'tfjs-webgl', title: `${TFJS} webgl (headless Chromium)`, where: 'chromium', module: 'properties/adapters/tfjsWebglModule.ts', explained: TFJS_GPU_EXPLAINED },
   { name: 'tfjs-webgpu', title: `${TFJS} webgpu (headless Chromium)`, where: 'chromium', module: 'properties/adapters/tfjsWebgpuModule.ts', explained: TFJS_GPU_EXPLAINED },
-  { name: 'onnxruntime-web-webgpu', title: `${ORT} webgpu (headless Chromium)`, where: 'chromium', module: 'properties/adapters/onnxruntimeWebgpuModule.ts', explained: ONNXRUNTIME_WASM_EXPLAINED },
+  { name: 'onnxruntime-web-webgpu', title: `${ORT} webgpu (headless Chromium)`, where: 'chromium', module: 'properties/adapters/onnxruntimeWebgpuModule.ts', explained: ONNXRUNTIME_WEBGPU_EXPLAINED },
 ];

@@ -3,7 +3,7 @@
 // column), the runner confirms a difference's repro in a fresh process (fails on the runtime,
 // passes on the float32 reference) and tells explained, unexplained and stale differences apart, and
 // the page and the table show what the run found.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -141,9 +141,21 @@ describe('conformance matrix: runner and outputs', () => {
     expect(compareMatrices(report, report)).toEqual([]);
   });
 
+  it('does not confirm a repro that only crashed (a module that cannot load exits 1 too)', async () => {
+    const outDir = mkdtempSync(join(tmpdir(), 'matrix-'));
+    // Works here (the flag is set in this process), throws in the repro's fresh process.
+    const module = join(outDir, 'loadsHereOnly.ts');
+    writeFileSync(module, `import { createMutantBackend } from ${JSON.stringify(join(REPO_ROOT, 'properties', 'mutants.ts'))};\nexport const createBackend = () => { if (!(globalThis as { inThisProcess?: boolean }).inThisProcess) throw new Error('cannot start here'); return createMutantBackend('max-pool-ignores-nan'); };\n`);
+    (globalThis as { inThisProcess?: boolean }).inThisProcess = true;
+    const runtime = { name: 'loads-here-only', title: '', where: 'node' as const, module, explained: {} };
+    const r = await runMatrixOn(runtime, { seed: DEFAULT_SEED, numRuns: 10, suiteRuns: 0, outDir, cells: [cellById('matrix:maxPool2d:nan')] });
+    expect(r.cells[0]).toMatchObject({ verdict: 'differs', repro: { failsOnRuntime: false, passesOnReference: true } });
+  });
+
   it('lists the runtimes people use, each with where it runs and a module a repro can import', () => {
     const names = MATRIX_RUNTIMES.map((r) => r.name);
     for (const name of ['wasm-simd', 'tfjs-cpu', 'tfjs-wasm', 'onnxruntime-web-wasm']) expect(names).toContain(name);
     for (const r of MATRIX_RUNTIMES) for (const id of Object.keys(r.explained)) expect(MATRIX_CELLS.map((c) => c.property.id), `${r.name}: ${id}`).toContain(id);
+    for (const r of MATRIX_RUNTIMES) if (typeof r.module === 'string') expect(existsSync(join(REPO_ROOT, r.module)), r.module).toBe(true);
   });
 });

@@ -4,7 +4,7 @@
 import * as exported from "../../../../properties/adapters/referenceFloat32Module.ts";
 import { assertUnchanged, backendFromModule, decodeValue, EXPECTATIONS, judge } from "../../../../properties/index.ts";
 
-const args = decodeValue([{"shape":[1,1,2,1],"data":{"$typed":"Float32Array","values":[0.9999999403953552,0.6250401139259338]}},{"shape":[1,1,3,2],"data":{"$typed":"Float32Array","values":[1,0.5,0.937713623046875,0.2812900245189667,-0.8426116704940796,0.18410781025886536]}},{"kernelSize":[2,2],"stride":[2,2],"padding":{"top":0,"bottom":0,"left":0,"right":0},"ceilMode":true,"countIncludePad":false}]) as unknown[];
+const args = decodeValue([{"shape":[1,1,2,1],"data":{"$typed":"Float32Array","values":[0.9999999403953552,0.6250401139259338]}},{"shape":[1,1,3,2],"data":{"$typed":"Float32Array","values":[1,0.5,0.937713623046875,0.2812900245189667,-0.8426116704940796,0.18410781025886536]}},{"kernelSize":[2,2],"stride":[2,2],"padding":{"top":0,"bottom":0,"left":0,"right":0},"ceilMode":true,"countIncludePad":true}]) as unknown[];
 
 const made = await backendFromModule(exported, "../../../../properties/adapters/referenceFloat32Module.ts");
 const backend = made.backend as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;

@@ -4,7 +4,7 @@
 import * as exported from "../../../../properties/adapters/referenceFloat32Module.ts";
 import { assertUnchanged, backendFromModule, decodeValue, EXPECTATIONS, judge } from "../../../../properties/index.ts";
 
-const args = decodeValue([{"shape":[1,1,2,1],"data":{"$typed":"Float32Array","values":[-0.47703438997268677,0.19205164909362793]}},{"shape":[1,1,4,2],"data":{"$typed":"Float32Array","values":[-0.47703438997268677,-0.18298836052417755,0.656745970249176,-0.5922445058822632,-0.17728295922279358,-0.3413020074367523,-0.9050592184066772,-0.004408059176057577]}},{"kernelSize":[2,3],"stride":[2,1],"padding":{"top":0,"bottom":0,"left":0,"right":1},"countIncludePad":false}]) as unknown[];
+const args = decodeValue([{"shape":[1,1,1,1],"data":{"$typed":"Float32Array","values":[0.9999999403953552]}},{"shape":[1,1,2,1],"data":{"$typed":"Float32Array","values":[1,0.5]}},{"kernelSize":[2,2],"padding":{"top":0,"bottom":0,"left":1,"right":0},"ceilMode":false,"countIncludePad":false}]) as unknown[];
 
 const made = await backendFromModule(exported, "../../../../properties/adapters/referenceFloat32Module.ts");
 const backend = made.backend as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;

@@ -5,7 +5,7 @@
  * this interface and hands it to the suite.
  */
 import type {
-  AvgPool2dOptions, Conv2dGradients, Conv2dOptions, Labels, LinearGradients, MaxPool2dOptions, ResidentTensor, Tensor,
+  AvgPool2dOptions, Conv2dBackwardOptions, Conv2dGradients, Conv2dOptions, Labels, LinearGradients, MaxPool2dOptions, ResidentTensor, Tensor,
 } from '../reference/index.ts';
 import * as ref from '../reference/index.ts';
 
@@ -43,7 +43,8 @@ export interface Backend {
   readonly name: string;
 
   conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, options?: Conv2dOptions): Promise<Tensor>;
-  conv2dBackward(dy: Tensor, x: Tensor, weight: Tensor, options?: Conv2dOptions): Promise<Conv2dGradients>;
+  /** `options.inputGradient: false` asks for dw and db only (dx null): a first layer's input needs none. */
+  conv2dBackward(dy: Tensor, x: Tensor, weight: Tensor, options?: Conv2dBackwardOptions): Promise<Conv2dGradients>;
   maxPool2d(x: Tensor, options: MaxPool2dOptions): Promise<Tensor>;
   maxPool2dBackward(dy: Tensor, x: Tensor, options: MaxPool2dOptions): Promise<{ readonly dx: Tensor }>;
   avgPool2d(x: Tensor, options: AvgPool2dOptions): Promise<Tensor>;

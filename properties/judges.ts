@@ -26,6 +26,7 @@ const member = (result: unknown, key: string | number): unknown => (typeof resul
 export function judge(expectations: readonly Expectation[], result: unknown): Comparison[] {
   return expectations.map((e) => {
     const actual = e.part === undefined ? result : member(result, e.part);
+    if (e.mayBeNull && (actual === null || actual === undefined)) return { ok: true, ratio: 0, index: -1, mismatches: 0, message: '' };
     if (typeof e.expected === 'number') {
       return compareScalars(e.name, actual, e.expected, e.bound as number, e.orExpected as number | undefined);
     }

@@ -1,12 +1,16 @@
 import { assertGradientShape, resolveConv2d, type Conv2dGeometry, type Conv2dOptions } from './shape.ts';
+import { OperatorInputError } from './errors.ts';
 import { assertTensor, zeros, type Tensor } from './tensor.ts';
 
 export type { Conv2dOptions } from './shape.ts';
 
 /** Gradients of conv2d with respect to each of its inputs. */
 export interface Conv2dGradients {
-  /** dLoss/dx, shaped like x `[N, Cin, H, W]`. */
-  readonly dx: Tensor;
+  /**
+   * dLoss/dx, shaped like x `[N, Cin, H, W]`; `null` when the call asked for none (`inputGradient:
+   * false`) and the backend honoured that (one may compute it anyway).
+   */
+  readonly dx: Tensor | null;
   /** dLoss/dweight, shaped like the weight `[Cout, Cin/groups, kh, kw]`. */
   readonly dw: Tensor;
   /** dLoss/dbias `[Cout]` (the sum of dy over N, H, W); returned even when the forward had no bias. */
@@ -21,12 +25,33 @@ export function checkConv2d(op: string, x: Tensor, weight: Tensor, bias: Tensor 
   return resolveConv2d(op, x.shape, weight.shape, bias === null ? null : bias.shape, options);
 }
 
-/** Validates a conv2dBackward call: the forward's checks, then dy against the forward's output shape. */
-export function checkConv2dBackward(dy: Tensor, x: Tensor, weight: Tensor, options: Conv2dOptions): Conv2dGeometry {
-  const g = checkConv2d('conv2dBackward', x, weight, null, options);
+/**
+ * The options of conv2dBackward: the forward's, and which gradients the caller needs (PyTorch's
+ * `convolution_backward` output_mask). dw and db are always computed.
+ */
+export interface Conv2dBackwardOptions extends Conv2dOptions {
+  /**
+   * Whether to compute dx. `false` for a network's first layer, whose input (the images) needs no
+   * gradient: PyTorch skips it there too, and it is half a convolution's backward work. A backend
+   * may compute it anyway; it is then judged like any dx. Default `true`.
+   */
+  readonly inputGradient?: boolean;
+}
+
+/**
+ * Validates a conv2dBackward call: the forward's checks, then dy against the forward's output shape;
+ * the geometry and whether dx is wanted.
+ */
+export function checkConv2dBackward(dy: Tensor, x: Tensor, weight: Tensor, options: Conv2dBackwardOptions): Conv2dGeometry & { readonly inputGradient: boolean } {
+  const isObject = typeof options === 'object' && options !== null; // anything else: the forward's check says what is wrong
+  const { inputGradient = true, ...forward } = isObject ? options : {};
+  if (typeof inputGradient !== 'boolean') {
+    throw new OperatorInputError('conv2dBackward', `inputGradient must be true or false; got ${String(inputGradient)}. Fix: false skips dx (a first layer), true or absent computes it.`);
+  }
+  const g = checkConv2d('conv2dBackward', x, weight, null, isObject ? forward : options);
   assertTensor('conv2dBackward', 'dy', dy, 4, '[N, Cout, outH, outW]');
   assertGradientShape('conv2dBackward', dy.shape, [g.batch, g.outChannels, g.outH, g.outW]);
-  return g;
+  return { ...g, inputGradient };
 }
 
 /**
@@ -79,13 +104,13 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, options: 
  * @param dy - upstream gradient `[N, Cout, outH, outW]`
  * @param x - the forward input
  * @param weight - the forward weight
- * @param options - the forward options
+ * @param options - the forward options, and `inputGradient: false` to skip dx (returned as null)
  */
-export function conv2dBackward(dy: Tensor, x: Tensor, weight: Tensor, options: Conv2dOptions = {}): Conv2dGradients {
+export function conv2dBackward(dy: Tensor, x: Tensor, weight: Tensor, options: Conv2dBackwardOptions = {}): Conv2dGradients {
   const g = checkConv2dBackward(dy, x, weight, options);
   const { batch, inChannels, inH, inW, outChannels, outH, outW, kernelH, kernelW, strideH, strideW } = g;
   const { padTop, padLeft, dilationH, dilationW, inChannelsPerGroup, outChannelsPerGroup } = g;
-  const dx = zeros(x.shape);
+  const dx = g.inputGradient ? zeros(x.shape) : null;
   const dw = zeros(weight.shape);
   const db = zeros([outChannels]);
   for (let n = 0; n < batch; n++) {
@@ -104,7 +129,7 @@ export function conv2dBackward(dy: Tensor, x: Tensor, weight: Tensor, options: C
                 if (col < 0 || col >= inW) continue;
                 const xIndex = ((n * inChannels + firstInChannel + c) * inH + row) * inW + col;
                 const wIndex = ((co * inChannelsPerGroup + c) * kernelH + a) * kernelW + b;
-                dx.data[xIndex] += grad * weight.data[wIndex];
+                if (dx) dx.data[xIndex] += grad * weight.data[wIndex];
                 dw.data[wIndex] += grad * x.data[xIndex];
               }
             }

@@ -26,7 +26,7 @@ export { im2col } from './im2col.ts';
 export { pool2d, type PoolMode } from './pool2d.ts';
 
 // Batched layers with PyTorch semantics, each with its backward pass.
-export { conv2d, conv2dBackward, type Conv2dGradients } from './conv2d.ts';
+export { conv2d, conv2dBackward, type Conv2dBackwardOptions, type Conv2dGradients } from './conv2d.ts';
 export { maxPool2d, maxPool2dBackward } from './maxPool2d.ts';
 export { avgPool2d, avgPool2dBackward } from './avgPool2d.ts';
 export { matmul } from './matmul.ts';

@@ -4,7 +4,7 @@
  * `floor((i + 0.5) / n)`, which stays exact in float32 index arithmetic (GL, webasm) where
  * `floor(i / n)` can land just below an integer.
  */
-import { sizeOf, type Conv2dGeometry, type Conv2dOptions, type Conv2dGradients, type Tensor } from '../../reference/index.ts';
+import { sizeOf, type Conv2dBackwardOptions, type Conv2dGeometry, type Conv2dOptions, type Conv2dGradients, type Tensor } from '../../reference/index.ts';
 import { checkConv2d, checkConv2dBackward } from '../../reference/conv2d.ts';
 import type { KernelContext } from './context.ts';
 import type { KernelArg, KernelSpec } from './runtime.ts';
@@ -168,11 +168,11 @@ export async function conv2d(rt: KernelContext, x: Tensor, weight: Tensor, bias:
   return rt.tensor(shape, spec('conv2d', conv2dForwardKernel, sizeOf(shape), g, g.inChannelsPerGroup * g.kernelH * g.kernelW), [rt.arg(x), rt.arg(weight), biasData]);
 }
 
-export async function conv2dBackward(rt: KernelContext, dy: Tensor, x: Tensor, weight: Tensor, options: Conv2dOptions = {}): Promise<Conv2dGradients> {
-  const g = checkConv2dBackward(dy, x, weight, options);
+export async function conv2dBackward(rt: KernelContext, dy: Tensor, x: Tensor, weight: Tensor, options: Conv2dBackwardOptions = {}): Promise<Conv2dGradients> {
+  const { inputGradient, ...g } = checkConv2dBackward(dy, x, weight, options);
   const dyArg = rt.arg(dy);
   const [dx, dw, db] = await Promise.all([
-    rt.tensor(x.shape, spec('conv2d.dx', conv2dInputGradKernel, sizeOf(x.shape), g, g.outChannelsPerGroup * g.kernelH * g.kernelW), [dyArg, rt.arg(weight)]),
+    inputGradient ? rt.tensor(x.shape, spec('conv2d.dx', conv2dInputGradKernel, sizeOf(x.shape), g, g.outChannelsPerGroup * g.kernelH * g.kernelW), [dyArg, rt.arg(weight)]) : null,
     chunkedGradient(rt, 'conv2d.dw', conv2dWeightGradChunkKernel, weight.shape, g, [dyArg, rt.arg(x)]),
     chunkedGradient(rt, 'conv2d.db', conv2dBiasGradChunkKernel, [g.outChannels], g, [dyArg]),
   ]);

@@ -91,7 +91,7 @@ describe('wasm-simd threads', () => {
     for (let call = 0; call < 5; call++) {
       const got = await two.conv2dBackward(dy, x, w);
       for (const name of ['dx', 'dw', 'db'] as const) {
-        expect(Buffer.from(got[name].data.buffer).equals(Buffer.from(expected[name].data.buffer)), `call ${call}: ${name}`).toBe(true);
+        expect(Buffer.from(got[name]!.data.buffer).equals(Buffer.from(expected[name]!.data.buffer)), `call ${call}: ${name}`).toBe(true);
       }
     }
     one.dispose();

@@ -258,14 +258,15 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
         const xp = input(x, 'x');
         const wp = input(weight, 'weight');
         const dyp = input(dy, 'dy');
-        const dx = arena.zeros(ref.sizeOf(x.shape), 'dx');
+        // Zeroed: col2im adds into it. 0 (none) when the caller asked for no dx: the kernel skips its GEMM and col2im.
+        const dx = g.inputGradient ? arena.zeros(ref.sizeOf(x.shape), 'dx') : 0;
         // One weight-gradient slot per chunk of images, summed below in chunk order (deterministic).
         const chunks = Math.ceil(g.batch / chunkSize(g.batch));
         const dw = arena.zeros(chunks * ref.sizeOf(weight.shape), 'the per-chunk dw accumulators');
         // Images per GEMM: enough side by side for about 1024 columns (LeNet conv2: 8 images of 100), one for big images.
         const perGemm = Math.max(1, Math.min(chunkSize(g.batch), Math.floor(1024 / P)));
         const cols = Array.from({ length: T }, () => arena.alloc(taps * P * perGemm, 'an im2col buffer'));
-        const dcols = Array.from({ length: T }, () => arena.alloc(taps * P * perGemm, 'a column-gradient buffer'));
+        const dcols = Array.from({ length: T }, () => (dx ? arena.alloc(taps * P * perGemm, 'a column-gradient buffer') : 0));
         const dys = Array.from({ length: T }, () => arena.alloc(og * P * perGemm, 'a gathered-dy buffer'));
         const db = arena.alloc(g.outChannels, 'db');
         const wT = arena.alloc(ref.sizeOf(weight.shape), 'the transposed weight');
@@ -273,7 +274,7 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
         await shareBatch(g.batch, 'conv2dBackwardRange', (t) => ({ before: [xp, wT, dyp, dx, dw, cols[t], dcols[t], dys[t], perGemm], after: geometryArgs(g) }));
         for (let c = 1; c < chunks; c++) k.addInto(dw, dw + 4 * c * ref.sizeOf(weight.shape), ref.sizeOf(weight.shape));
         k.sumBias(dyp, g.batch, g.outChannels, P, db);
-        return { dx: output(dx, x.shape), dw: output(dw, weight.shape), db: output(db, [g.outChannels]) };
+        return { dx: dx ? output(dx, x.shape) : null, dw: output(dw, weight.shape), db: output(db, [g.outChannels]) };
       });
     },
     async maxPool2d(x, options) {
@@ -289,7 +290,7 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
     async maxPool2dBackward(dy, x, options) {
       const g = checkMaxPool2dBackward(dy, x, options);
       return run(async () => {
-        const dx = arena.zeros(ref.sizeOf(x.shape), 'dx');
+        const dx = arena.alloc(ref.sizeOf(x.shape), 'dx'); // the kernel zeroes its planes
         const [dyp, xp, inPlane, outPlane] = [input(dy, 'dy'), input(x, 'x'), g.inH * g.inW, g.outH * g.outW];
         await splitRange('maxPoolBackward', g.batch * g.channels, Math.ceil(MIN_ELEMENTS / inPlane), 1, (p, planes) =>
           [at(dyp, p * outPlane), at(xp, p * inPlane), planes, g.inH, g.inW, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, g.outH, g.outW, at(dx, p * inPlane)]);
@@ -310,7 +311,7 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
     async avgPool2dBackward(dy, x, options) {
       const g = checkAvgPool2dBackward(dy, x, options);
       return run(async () => {
-        const dx = arena.zeros(ref.sizeOf(x.shape), 'dx');
+        const dx = arena.alloc(ref.sizeOf(x.shape), 'dx'); // the kernel zeroes its planes
         const [dyp, inPlane, outPlane] = [input(dy, 'dy'), g.inH * g.inW, g.outH * g.outW];
         await splitRange('avgPoolBackward', g.batch * g.channels, Math.ceil(MIN_ELEMENTS / inPlane), 1, (p, planes) =>
           [at(dyp, p * outPlane), planes, g.inH, g.inW, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padTop, g.padBottom, g.padLeft, g.padRight,

@@ -19,7 +19,7 @@ async function round(backend: Backend, c: Conv2dCase, pool: Pool2dCase): Promise
   const g = ref.resolveConv2d('conv2d', c.xShape, c.weightShape, null, c.options);
   const dy = float32Tensor([g.batch, g.outChannels, g.outH, g.outW], c.seed + 3);
   const grads = await ifImplemented(() => backend.conv2dBackward(dy, x, w, c.options));
-  for (const name of ['dx', 'dw', 'db'] as const) keep(`conv2dBackward ${name}`, grads?.[name]);
+  for (const name of ['dx', 'dw', 'db'] as const) keep(`conv2dBackward ${name}`, grads?.[name] ?? undefined);
   const px = float32Tensor(pool.xShape, pool.seed, pool.kind === 'max' ? 'ties' : 'uniform');
   const shape = (pool.kind === 'max' ? ref.maxPool2d(px, pool.options) : ref.avgPool2d(px, pool.options)).shape;
   const pdy = float32Tensor(shape, pool.seed + 1);

@@ -31,6 +31,8 @@ export interface Expectation {
   readonly bound: ArrayLike<number> | number;
   /** A second acceptable answer (the reference with subnormals flushed). */
   readonly orExpected?: ref.Tensor | number;
+  /** The call did not ask for this output: null passes, anything else is judged (conv2dBackward's dx with `inputGradient: false`). */
+  readonly mayBeNull?: boolean;
 }
 
 /** What each output of a call on `args` should be, within what bound; `label` prefixes every name (e.g. 'conv1 '). */

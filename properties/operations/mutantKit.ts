@@ -7,7 +7,8 @@ import { OPERATION_NAMES, type Backend } from '../../kernels/backend.ts';
 import { createReferenceBackend } from '../../kernels/referenceBackend.ts';
 
 export const f32 = (t: ref.Tensor): ref.Tensor => ({ shape: t.shape, data: Float32Array.from(t.data) });
-export const grads = <T extends object>(g: T): T => Object.fromEntries(Object.entries(g).map(([k, v]) => [k, f32(v as ref.Tensor)])) as T;
+/** Every gradient of a result in float32 (one not asked for, null, stays null). */
+export const grads = <T extends object>(g: T): T => Object.fromEntries(Object.entries(g).map(([k, v]) => [k, v === null ? null : f32(v as ref.Tensor)])) as T;
 export const fr = Math.fround;
 
 /** Row-wise [N, C] helper: calls `row(values, offset)` for each row. */

@@ -53,7 +53,8 @@ export function conv2dForwardRange(
  * For the images this thread claims: dx[n] = col2im(Wᵀ · dy[n]) and, into the claimed chunk's own
  * zeroed slot of `dwChunks` ([chunks][Cout * taps]), the sum of dy[n] · im2col(x[n])ᵀ, per group.
  * One slot per chunk, summed by the host in chunk order: the result does not depend on which thread
- * took which chunk, so it is deterministic. `wT` holds each group's Wᵀ; dx must be zeroed.
+ * took which chunk, so it is deterministic. `wT` holds each group's Wᵀ; dx must be zeroed, or 0 when
+ * the caller wants no dx (a first layer): then neither Wᵀ · dy nor col2im runs.
  *
  * `perGemm` images sit side by side in `cols`, `dcols` and `dys` ([rows][perGemm * P]), so the small
  * layers' GEMMs get a long enough k (dw) or n (dcols) to amortize their edges: LeNet's conv2 has
@@ -82,6 +83,7 @@ export function conv2dBackwardRange(
           if (G > 1) for (let o = 0; o < og; o++) memory.copy(f32At(dys, o * ld + i * P), f32At(dy, ((n * Cout + g * og + o) * P)), <usize>P << 2);
         }
         sgemmNT(og, taps, ld, dyg, ld, cols, ld, f32At(dwPartial, g * og * taps), taps, 1);
+        if (dx == 0) continue;
         sgemm(taps, ld, og, f32At(wT, g * og * taps), og, dyg, ld, dcols, ld, 0);
         for (let i = 0; i < G; i++) {
           const n = first + i;

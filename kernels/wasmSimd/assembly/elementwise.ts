@@ -1,3 +1,4 @@
+import { madd } from './madd';
 // Activations, softmax cross-entropy and the SGD update. Pointers are byte addresses of f32 arrays.
 
 @inline function at(p: usize, i: i32): usize {
@@ -11,20 +12,26 @@
  * subnormal, as they should); NaN passes through (min/max propagate it).
  */
 @inline function exp4(x: v128): v128 {
-  const v = f32x4.max(f32x4.min(x, f32x4.splat(88.7228)), f32x4.splat(-104.0));
-  const n = f32x4.nearest(f32x4.mul(v, f32x4.splat(1.44269504)));
+  // pmin/pmax (one instruction each on x86; wasm's min/max are long sequences for their NaN and -0
+  // rules): with x first, a NaN x comes back as it is, so NaN still passes through.
+  const v = f32x4.pmax(f32x4.pmin(x, f32x4.splat(88.7228)), f32x4.splat(-104.0));
+  // n = round-half-even(v·log2 e) by the 1.5·2^23 trick: adding it leaves n in the low mantissa bits
+  // (cheaper than nearest and trunc_sat, which V8 lowers to long sequences without SSE4.1/AVX-512).
+  const magic = f32x4.splat(12582912.0);
+  const t = f32x4.add(f32x4.mul(v, f32x4.splat(1.44269504)), magic);
+  const n = f32x4.sub(t, magic);
   const r = f32x4.sub(f32x4.sub(v, f32x4.mul(n, f32x4.splat(0.693359375))), f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
   let p = f32x4.splat(1.9875691500e-4);
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
-  p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1));
+  p = madd(p, r, f32x4.splat(1.3981999507e-3));
+  p = madd(p, r, f32x4.splat(8.3334519073e-3));
+  p = madd(p, r, f32x4.splat(4.1665795894e-2));
+  p = madd(p, r, f32x4.splat(1.6666665459e-1));
+  p = madd(p, r, f32x4.splat(5.0000001201e-1));
+  p = f32x4.add(madd(f32x4.mul(p, r), r, r), f32x4.splat(1));
   // 2^n as 2^h · 2^(n-h), h = n >> 1, each built in the exponent field: both halves stay normal for
   // every n in [-150, 128] after the clamp. (A single 2^(n-1) · 2 gave 0 at n = -126, so exp lost
   // its last binade, [2^-126 · 0.7, 2^-126 · 1.4], to zero: the suite's wide regime found it.)
-  const ni = i32x4.trunc_sat_f32x4_s(n);
+  const ni = i32x4.sub(t, magic);
   const h = i32x4.shr_s(ni, 1);
   const low = i32x4.shl(i32x4.add(h, i32x4.splat(127)), 23);
   const high = i32x4.shl(i32x4.add(i32x4.sub(ni, h), i32x4.splat(127)), 23);
@@ -34,6 +41,16 @@
 export function sigmoidForward(x: usize, n: i32, y: usize): void {
   const one = f32x4.splat(1);
   let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const a = exp4(f32x4.neg(v128.load(at(x, i))));
+    const b = exp4(f32x4.neg(v128.load(at(x, i + 4))));
+    const c = exp4(f32x4.neg(v128.load(at(x, i + 8))));
+    const d = exp4(f32x4.neg(v128.load(at(x, i + 12))));
+    v128.store(at(y, i), f32x4.div(one, f32x4.add(one, a)));
+    v128.store(at(y, i + 4), f32x4.div(one, f32x4.add(one, b)));
+    v128.store(at(y, i + 8), f32x4.div(one, f32x4.add(one, c)));
+    v128.store(at(y, i + 12), f32x4.div(one, f32x4.add(one, d)));
+  }
   for (; i + 4 <= n; i += 4) v128.store(at(y, i), f32x4.div(one, f32x4.add(one, exp4(f32x4.neg(v128.load(at(x, i)))))));
   for (; i < n; i++) store<f32>(at(y, i), 1 / (1 + Mathf.exp(-load<f32>(at(x, i)))));
 }

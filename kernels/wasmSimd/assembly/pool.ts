@@ -81,7 +81,7 @@ export function maxPoolForward(
   }
 }
 
-/** dx (zeroed by the caller) += dy at each window's winner. */
+/** dx = the sum of dy over the windows each cell wins (dx's planes are zeroed here first). */
 export function maxPoolBackward(
   dy: usize, x: usize, planes: i32, H: i32, W: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, dh: i32, dw: i32,
   outH: i32, outW: i32, dx: usize,
@@ -90,6 +90,7 @@ export function maxPoolBackward(
   for (let p = 0; p < planes; p++) {
     const xp = x + (<usize>(p * H * W) << 2);
     const dxp = dx + (<usize>(p * H * W) << 2);
+    memory.fill(dxp, 0, <usize>(H * W) << 2); // zeroed here, plane by plane: on this thread, and in cache
     for (let i = 0; i < outH; i++) {
       const dyRow = dy + (<usize>((p * outH + i) * outW) << 2);
       const fast = 2 * i + 1 < H ? j4 : 0;
@@ -188,7 +189,7 @@ export function avgPoolForward(
   }
 }
 
-/** dx (zeroed by the caller) += dy / divisor over each window's real cells. */
+/** dx = the sum of dy / divisor over the windows that cover each cell (dx's planes are zeroed here first). */
 export function avgPoolBackward(
   dy: usize, planes: i32, H: i32, W: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padBottom: i32, padLeft: i32, padRight: i32,
   countIncludePad: i32, outH: i32, outW: i32, dx: usize,
@@ -196,6 +197,7 @@ export function avgPoolBackward(
   const j4 = fast2x2Columns(kh, kw, sh, sw, padTop, padBottom, padLeft, padRight, W, outW);
   for (let p = 0; p < planes; p++) {
     const dxp = dx + (<usize>(p * H * W) << 2);
+    memory.fill(dxp, 0, <usize>(H * W) << 2); // zeroed here, plane by plane: on this thread, and in cache
     for (let i = 0; i < outH; i++) {
       const dyRow = dy + (<usize>((p * outH + i) * outW) << 2);
       const fast = 2 * i + 1 < H ? j4 : 0;

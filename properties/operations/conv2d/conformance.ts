@@ -60,16 +60,25 @@ export const conv2dForwardEqualsReference = defineProperty({
   },
 });
 
+/** A backward case; `inputGradient: false` (absent: true) asks for dw and db only, as a first layer does. */
+export type Conv2dBackwardCase = ValuedConv2dCase & { readonly inputGradient?: false };
+
+/** The conformance cases, one in four asking for no dx (a kernel that skips it must still get dw and db right). */
+const conformanceConv2dBackwardCases: fc.Arbitrary<Conv2dBackwardCase> = fc
+  .tuple(conformanceConv2dCases, fc.constantFrom(true, true, true, false))
+  .map(([c, wantsDx]) => (wantsDx ? c : { ...c, inputGradient: false as const }));
+
 export const conv2dBackwardEqualsReference = defineProperty({
   id: 'conv2d-backward-equals-reference',
   kind: 'conformance',
   uses: ['conv2dBackward'],
-  statement: 'conv2dBackward gives dx, dw, db equal to the reference within the error model of each one\'s sum',
-  arbitrary: conformanceConv2dCases,
-  async check(backend, c: ValuedConv2dCase, context) {
+  statement: 'conv2dBackward gives dx, dw, db equal to the reference within the error model of each one\'s sum; with inputGradient: false, dx null or equal too',
+  arbitrary: conformanceConv2dBackwardCases,
+  async check(backend, c: Conv2dBackwardCase, context) {
     const { x, w } = conv2dInputs(c);
     const g = ref.resolveConv2d('conv2d', c.xShape, c.weightShape, null, c.options);
     const dy = float32Tensor([g.batch, g.outChannels, g.outH, g.outW], c.seed + 3, c.values ?? 'uniform');
-    await expectConforms(backend, 'conv2dBackward', [dy, x, w, c.options], context);
+    const options: ref.Conv2dBackwardOptions = c.inputGradient === false ? { ...c.options, inputGradient: false } : c.options;
+    await expectConforms(backend, 'conv2dBackward', [dy, x, w, options], context);
   },
 });

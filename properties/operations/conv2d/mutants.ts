@@ -111,6 +111,20 @@ export const MUTANTS: readonly Mutant[] = [
     }),
   },
   {
+    name: 'conv-skipped-dx-returned-unwritten', bug: 'conv2dBackward asked for no dx still returns one, its buffer never written (here: the previous call\'s dx)', caughtBy: ['conv2d-backward-equals-reference'],
+    overrides: () => {
+      let previous: ref.Tensor | null = null;
+      return {
+        conv2dBackward: async (dy, x, w, o = {}) => {
+          const g = grads(ref.conv2dBackward(dy, x, w, { ...o, inputGradient: true }));
+          const stale = previous && previous.data.length === g.dx!.data.length ? ref.fromFlat(x.shape, previous.data) : f32(ref.zeros(x.shape));
+          previous = g.dx;
+          return o.inputGradient === false ? { ...g, dx: stale } : g;
+        },
+      };
+    },
+  },
+  {
     name: 'conv-backward-skips-dy-check', bug: 'conv2dBackward never checks dy\'s shape and returns zeros for a wrong one', caughtBy: ['contract-rejects-bad-input-like-reference'],
     overrides: () => ({
       conv2dBackward: async (dy, x, w, o) => {

@@ -36,18 +36,22 @@ export const conv2d: OperationRecord = {
 };
 
 export const conv2dBackward: OperationRecord = {
-  /** dx sums Cout/groups·kh·kw products per element; dw and db sum over every output position of the batch. */
+  /**
+   * dx sums Cout/groups·kh·kw products per element; dw and db sum over every output position of the
+   * batch. With `inputGradient: false` dx may be null (skipped) or a dx judged like any other.
+   */
   expect([dy, x, w, options], label = '') {
-    const o = options as ref.Conv2dOptions | undefined;
+    const { inputGradient = true, ...o } = (options ?? {}) as ref.Conv2dBackwardOptions;
     const g = ref.resolveConv2d('conv2d', (x as T).shape, (w as T).shape, null, o);
     const want = ref.conv2dBackward(dy as T, x as T, w as T, o);
     const absolute = ref.conv2dBackward(abs(dy as T), abs(x as T), abs(w as T), o);
     const positions = g.batch * g.outH * g.outW;
     return ([['dx', g.outChannelsPerGroup * g.kernelH * g.kernelW], ['dw', positions], ['db', positions]] as const).map(([part, terms]) =>
-      ({ name: `${label}conv2dBackward ${part}`, part, expected: want[part], bound: sumOfProductsTolerance(absolute[part].data, terms) }));
+      ({ name: `${label}conv2dBackward ${part}`, part, expected: want[part]!, bound: sumOfProductsTolerance(absolute[part]!.data, terms), mayBeNull: part === 'dx' && !inputGradient }));
   },
   sample: () => [t([2, 4, 6, 6]), x4, w4, { padding: 1 }],
   badCalls: {
     'dy of the wrong shape': [t([2, 4, 5, 5]), x4, w4],
+    'inputGradient not a boolean': [t([2, 4, 6, 6]), x4, w4, { padding: 1, inputGradient: 0 }],
   },
 };

@@ -99,7 +99,7 @@ describe('wasm-simd threads', () => {
   });
 });
 
-describe('wasm-simd splits work with no sum across threads (elementwise, per plane, per image)', () => {
+describe('wasm-simd splits work with no sum across threads (elementwise, per plane, per image, GEMM rows)', () => {
   // Big enough to be split (over 2^16 elements a thread), with an odd element count for the SIMD tail,
   // and odd planes: the suite's small cases run on one thread, so the split is judged here.
   const x = float32Tensor([3, 5, 99, 97], 4, 'moderate');
@@ -111,6 +111,10 @@ describe('wasm-simd splits work with no sum across threads (elementwise, per pla
     ['maxPool2d', [x, pool]], ['maxPool2dBackward', [float32Tensor(pooled, 7), x, pool]],
     ['avgPool2d', [x, { ...pool, countIncludePad: false }]], ['avgPool2dBackward', [float32Tensor(pooled, 8), x, { ...pool, countIncludePad: false }]],
     ['conv2d', [float32Tensor([40, 1, 28, 28], 9), float32Tensor([6, 1, 5, 5], 10), float32Tensor([6], 11), { padding: 2 }]],
+    // Rows cut at multiples of 4 (the GEMM blocks); 259 rows leave a 3-row tail, 121 and 403 column and k tails.
+    ['linear', [float32Tensor([259, 403], 12), float32Tensor([121, 403], 13), float32Tensor([121], 14)]],
+    ['linearBackward', [float32Tensor([259, 121], 15), float32Tensor([259, 403], 12), float32Tensor([121, 403], 13)]],
+    ['matmul', [float32Tensor([259, 403], 12), float32Tensor([403, 121], 16)]],
   ];
   for (const [op, args] of calls) {
     it(`${op}: the same bits on 1 and 2 threads, and the reference's answer within its error model`, async () => {
@@ -118,8 +122,9 @@ describe('wasm-simd splits work with no sum across threads (elementwise, per pla
       const two = createWasmSimdBackend({ threads: 2 });
       const call = (b: typeof one) => (b as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[op](...args);
       const [a, b] = [await call(one), await call(two)];
-      const tensorOf = (r: unknown) => ((r as { dx?: Tensor }).dx ?? r) as Tensor;
-      expect(Buffer.from(tensorOf(b).data.buffer).equals(Buffer.from(tensorOf(a).data.buffer))).toBe(true);
+      // Every tensor of the result: itself, or each gradient (dx, dw, db).
+      const tensorsOf = (r: unknown) => ('data' in (r as object) ? { result: r as Tensor } : (r as Record<string, Tensor>));
+      for (const [name, t] of Object.entries(tensorsOf(b))) expect(Buffer.from(t.data.buffer).equals(Buffer.from(tensorsOf(a)[name].data.buffer)), name).toBe(true);
       const failures = judge(EXPECTATIONS[op as keyof typeof EXPECTATIONS](args), b).filter((c) => !c.ok).map((c) => c.message);
       expect(failures).toEqual([]);
       one.dispose();

@@ -208,6 +208,15 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
   }
   /** Elements per thread below which an elementwise kernel runs on one (about 30 µs of work: a message's cost). */
   const MIN_ELEMENTS = 1 << 16;
+  /** Multiply-adds per thread below which a GEMM runs on one (also about 30 µs). */
+  const MIN_MACS = 1 << 19;
+  /**
+   * C[M x N] (+)= A · B (sgemm) or A · Bᵀ (sgemmNT) on every thread, C's rows cut at multiples of 4:
+   * the kernels' row blocks, so each row is computed as it would be on one thread (same bits).
+   */
+  function gemmRows(fn: 'sgemm' | 'sgemmNT', M: number, N: number, K: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: 0 | 1): Promise<void> {
+    return splitRange(fn, M, Math.ceil(MIN_MACS / Math.max(1, N * K)), 4, (m0, rows) => [rows, N, K, at(a, m0 * lda), lda, b, ldb, at(c, m0 * ldc), ldc, accumulate]);
+  }
   /** Bytes of `count` float32 from `ptr`, `start` elements in. */
   const at = (ptr: number, start: number) => ptr + 4 * start;
   const geometryArgs = (g: ref.Conv2dGeometry) => [
@@ -321,9 +330,9 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
     },
     async matmul(A, B) {
       const [m, kk, n] = checkMatmul(A, B);
-      return run(() => {
+      return run(async () => {
         const c = arena.alloc(m * n, 'the product');
-        k.sgemm(m, n, kk, input(A, 'A'), kk, input(B, 'B'), n, c, n, 0);
+        await gemmRows('sgemm', m, n, kk, input(A, 'A'), kk, input(B, 'B'), n, c, n, 0);
         return output(c, [m, n]);
       });
     },
@@ -331,9 +340,9 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
       checkLinear('linear', x, weight, bias);
       const [batch, inF] = x.shape;
       const outF = weight.shape[0];
-      return run(() => {
+      return run(async () => {
         const y = arena.alloc(batch * outF, 'the output');
-        k.sgemmNT(batch, outF, inF, input(x, 'x'), inF, input(weight, 'weight'), inF, y, outF, 0);
+        await gemmRows('sgemmNT', batch, outF, inF, input(x, 'x'), inF, input(weight, 'weight'), inF, y, outF, 0);
         if (bias) k.addBias(y, batch, outF, 1, input(bias, 'bias'));
         return output(y, [batch, outF]);
       });
@@ -342,14 +351,14 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
       checkLinearBackward(dy, x, weight);
       const [batch, inF] = x.shape;
       const outF = weight.shape[0];
-      return run(() => {
+      return run(async () => {
         const dyp = input(dy, 'dy');
         const dx = arena.alloc(batch * inF, 'dx');
-        k.sgemm(batch, inF, outF, dyp, outF, input(weight, 'weight'), inF, dx, inF, 0);
+        await gemmRows('sgemm', batch, inF, outF, dyp, outF, input(weight, 'weight'), inF, dx, inF, 0);
         const dyT = arena.alloc(batch * outF, 'the transposed dy');
         k.transpose(dyp, batch, outF, dyT);
         const dw = arena.alloc(outF * inF, 'dw');
-        k.sgemm(outF, inF, batch, dyT, batch, input(x, 'x'), inF, dw, inF, 0);
+        await gemmRows('sgemm', outF, inF, batch, dyT, batch, input(x, 'x'), inF, dw, inF, 0);
         const db = arena.alloc(outF, 'db');
         k.sumBias(dyT, 1, outF, batch, db); // row sums of dyᵀ
         return { dx: output(dx, [batch, inF]), dw: output(dw, [outF, inF]), db: output(db, [outF]) };

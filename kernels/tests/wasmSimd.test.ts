@@ -6,7 +6,7 @@ import { describePropertySuite } from '../../properties/vitestSuite.ts';
 import { runPropertySuite } from '../../properties/suite.ts';
 import { residentView } from '../../properties/adapters/resident.ts';
 import { float32Tensor } from '../../properties/tensors.ts';
-import { isResident, maxPool2d, maxPool2dBackward, sgd, type ResidentTensor, type Tensor } from '../../reference/index.ts';
+import { isResident, maxPool2d, maxPool2dBackward, resolveConv2d, sgd, type ResidentTensor, type Tensor } from '../../reference/index.ts';
 import { EXPECTATIONS, judge } from '../../properties/judges.ts';
 
 // Both builds pass the whole suite: the default one (FMA where relaxed SIMD compiles: properties/tests/suite.test.ts) and this one.
@@ -63,6 +63,36 @@ describe('wasm-simd conv2d forward paths', () => {
     direct.dispose();
     im2col.dispose();
   });
+});
+
+describe('wasm-simd conv2d weight gradient read straight from the image (unit stride, rows of 16 or more)', () => {
+  // Every row tail (outW 28, 17, 19, 22: outW % 4 = 0, 1, 3, 2), an odd kernel width (a lone last tap), output channels not a
+  // multiple of 4, groups, padding (the padded copy) and none (x read in place), a batch the threads
+  // split; dx asked for or not. The suite draws rows this long one case in seven; these pin every tail.
+  const cases = [
+    [[20, 1, 28, 28], [6, 1, 5, 5], { padding: 2 }],
+    [[3, 4, 9, 21], [6, 2, 3, 5], { groups: 2 }],
+    [[2, 3, 6, 22], [5, 3, 2, 4], { padding: [1, 0] }],
+    [[2, 2, 5, 21], [3, 2, 3, 3], { padding: { top: 0, bottom: 1, left: 2, right: 1 } }],
+  ] as const;
+  for (const [xShape, wShape, options] of cases) {
+    for (const inputGradient of [true, false]) {
+      it(`x=${JSON.stringify(xShape)} w=${JSON.stringify(wShape)} ${JSON.stringify(options)}${inputGradient ? '' : ', no dx'}: dw and db within the error model, the same bits on 1 and 2 threads`, async () => {
+        const x = float32Tensor(xShape, 1, 'cancelling');
+        const w = float32Tensor(wShape, 2);
+        const g = resolveConv2d('conv2d', xShape, wShape, null, options);
+        const dy = float32Tensor([g.batch, g.outChannels, g.outH, g.outW], 3, 'cancelling');
+        const args = [dy, x, w, { ...options, inputGradient }];
+        const [one, two] = [createWasmSimdBackend({ threads: 1 }), createWasmSimdBackend({ threads: 2 })];
+        const [a, b] = [await one.conv2dBackward(dy, x, w, { ...options, inputGradient }), await two.conv2dBackward(dy, x, w, { ...options, inputGradient })];
+        expect(judge(EXPECTATIONS.conv2dBackward(args), b).filter((c) => !c.ok).map((c) => c.message)).toEqual([]);
+        expect(b.dx === null).toBe(!inputGradient);
+        for (const name of ['dw', 'db'] as const) expect(Buffer.from(b[name].data.buffer).equals(Buffer.from(a[name].data.buffer)), name).toBe(true);
+        one.dispose();
+        two.dispose();
+      });
+    }
+  }
 });
 
 // Residency: the whole suite again, every input uploaded and every result kept in wasm memory.

@@ -32,6 +32,8 @@ export interface Conv2dCaseConstraints {
   readonly maxPadding?: number;
   /** Largest input side beyond the smallest one the window needs. Default 6. */
   readonly maxExtraSize?: number;
+  /** Smallest input width beyond the smallest one the window needs (long rows). Default 0. */
+  readonly minExtraWidth?: number;
 }
 
 /** Padding in any of its three spellings, each side in `[0, max]`. */
@@ -51,8 +53,9 @@ export function padding2d(max: number): fc.Arbitrary<{ form: Padding2d; top: num
 export function conv2dCase(constraints: Conv2dCaseConstraints = {}): fc.Arbitrary<Conv2dCase> {
   const {
     minBatch = 1, maxBatch = 2, maxGroups = 3, maxChannelsPerGroup = 3, maxKernel = 4, maxStride = 3, maxDilation = 2,
-    maxPadding = 2, maxExtraSize = 6,
+    maxPadding = 2, maxExtraSize = 6, minExtraWidth = 0,
   } = constraints;
+  if (minExtraWidth > maxExtraSize) throw new Error(`conv2dCase: minExtraWidth (${minExtraWidth}) is above maxExtraSize (${maxExtraSize}). Fix: raise maxExtraSize to at least minExtraWidth.`);
   const int = (min: number, max: number) => fc.integer({ min, max });
   return fc
     .record({
@@ -64,7 +67,7 @@ export function conv2dCase(constraints: Conv2dCaseConstraints = {}): fc.Arbitrar
       inPerGroup: int(1, maxChannelsPerGroup),
       outPerGroup: int(1, maxChannelsPerGroup),
       batch: int(minBatch, maxBatch),
-      extra: fc.tuple(int(0, maxExtraSize), int(0, maxExtraSize)),
+      extra: fc.tuple(int(0, maxExtraSize), int(minExtraWidth, maxExtraSize)),
       hasBias: fc.boolean(),
       omitDefaults: fc.boolean(),
       seed: fc.integer(),

@@ -2,19 +2,28 @@
 // Pointers are byte addresses of f32 arrays in this module's memory.
 
 /**
- * Copies n floats with f32x4 moves and a scalar tail: im2col's runs are short (LeNet conv2: 10
- * floats), where a memory.copy call costs more than the copy.
+ * Copies n floats with f32x4 moves: im2col's runs are short (LeNet conv2: 10 floats), where a
+ * memory.copy call costs more than the copy. From 4 floats on, the last move ends at n, overlapping
+ * the one before (the same values written twice) instead of a scalar tail.
  */
 @inline function copyRun(dst: usize, src: usize, n: i32): void {
+  if (n < 4) {
+    for (let i = 0; i < n; i++) store<f32>(dst + (<usize>i << 2), load<f32>(src + (<usize>i << 2)));
+    return;
+  }
   let i = 0;
   for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), v128.load(src + (<usize>i << 2)));
-  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), load<f32>(src + (<usize>i << 2)));
+  if (i < n) v128.store(dst + (<usize>(n - 4) << 2), v128.load(src + (<usize>(n - 4) << 2)));
 }
 
 @inline function zeroRun(dst: usize, n: i32): void {
+  if (n < 4) {
+    for (let i = 0; i < n; i++) store<f32>(dst + (<usize>i << 2), 0);
+    return;
+  }
   let i = 0;
   for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), f32x4.splat(0));
-  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), 0);
+  if (i < n) v128.store(dst + (<usize>(n - 4) << 2), f32x4.splat(0));
 }
 
 /**
@@ -83,6 +92,12 @@ export function col2im(
             for (; ow + 4 <= last; ow += 4) {
               const q = dxrow + (<usize>(ow + shift) << 2);
               v128.store(q, f32x4.add(v128.load(q), v128.load(src + (<usize>ow << 2))));
+            }
+            if (ow + 2 <= last) {
+              // Two floats in one 64-bit lane (LeNet conv2's rows are 10 wide: two f32x4 and this).
+              const q = dxrow + (<usize>(ow + shift) << 2);
+              v128.store64_lane(q, f32x4.add(v128.load64_zero(q), v128.load64_zero(src + (<usize>ow << 2))), 0);
+              ow += 2;
             }
             for (; ow < last; ow++) {
               const q = dxrow + (<usize>(ow + shift) << 2);

@@ -4,6 +4,8 @@
 import { sgemm, sgemmNT } from './gemm';
 import { im2col, col2im } from './conv';
 import { convDirectImage, padImage } from './directConv';
+import { directWeightGradient } from './directDw';
+
 
 @inline function f32At(p: usize, i: i32): usize {
   return p + (<usize>i << 2);
@@ -68,6 +70,14 @@ export function conv2dBackwardRange(
   const cg = Cin / groups;
   const og = Cout / groups;
   const taps = cg * kh * kw;
+  // How dw is summed. Unit stride, no dilation, rows of 16 or more: straight from the (padded)
+  // image, no im2col (directDw.ts; LeNet conv1, rows of 28: ~1.4x). Shorter rows leave too few
+  // f32x4 per row (LeNet conv2, rows of 10: im2col and a GEMM ~1.3x faster); other strides and
+  // dilations: im2col and a GEMM.
+  const direct = sh == 1 && sw == 1 && dh == 1 && dw == 1 && outW >= 16;
+  const Hp = outH + kh - 1;
+  const Wp = outW + kw - 1;
+  const inPlace = padTop == 0 && padLeft == 0 && Hp <= H && Wp <= W;
   for (let n0 = claim(counter, chunk, N); n0 < N; n0 = claim(counter, chunk, N)) {
     const dwPartial = f32At(dwChunks, (n0 / chunk) * Cout * taps);
     const end = min(N, n0 + chunk);
@@ -75,14 +85,27 @@ export function conv2dBackwardRange(
       const G = min(perGemm, end - first);
       const ld = G * P;
       for (let g = 0; g < groups; g++) {
-        // One image's group of dy rows is already [og][P]; several are gathered side by side.
-        const dyg = G == 1 ? f32At(dy, (first * Cout + g * og) * P) : dys;
-        for (let i = 0; i < G; i++) {
-          const n = first + i;
-          im2col(f32At(x, (n * Cin + g * cg) * H * W), cg, H, W, kh, kw, sh, sw, padTop, padLeft, dh, dw, outH, outW, f32At(cols, i * P), ld);
-          if (G > 1) for (let o = 0; o < og; o++) memory.copy(f32At(dys, o * ld + i * P), f32At(dy, ((n * Cout + g * og + o) * P)), <usize>P << 2);
+        const dwg = f32At(dwPartial, g * og * taps);
+        const dyFirst = f32At(dy, (first * Cout + g * og) * P);
+        // One image's group of dy rows is already [og][P]; several are gathered side by side (for the GEMMs).
+        const dyg = G == 1 ? dyFirst : dys;
+        if (!direct) {
+          for (let i = 0; i < G; i++) {
+            const n = first + i;
+            im2col(f32At(x, (n * Cin + g * cg) * H * W), cg, H, W, kh, kw, sh, sw, padTop, padLeft, dh, dw, outH, outW, f32At(cols, i * P), ld);
+          }
+          if (G > 1) gatherDy(dy, first, G, Cout, g * og, og, P, dys);
+          sgemmNT(og, taps, ld, dyg, ld, cols, ld, dwg, taps, 1);
+        } else {
+          // The images as the windows read them: x itself, or zero-padded copies where im2col's columns would go (cg·Hp·Wp <= taps·P).
+          if (!inPlace) for (let i = 0; i < G; i++) padImage(f32At(x, ((first + i) * Cin + g * cg) * H * W), cg, H, W, padTop, padLeft, Hp, Wp, f32At(cols, i * cg * Hp * Wp));
+          const xs = inPlace ? f32At(x, (first * Cin + g * cg) * H * W) : cols;
+          const xStride = <usize>(inPlace ? Cin * H * W : cg * Hp * Wp) << 2;
+          const rowsH = inPlace ? H : Hp;
+          const rowsW = inPlace ? W : Wp;
+          directWeightGradient(xs, xStride, rowsH, rowsW, dyFirst, <usize>(Cout * P) << 2, G, og, cg, kh, kw, outH, outW, dwg);
+          if (dx != 0 && G > 1) gatherDy(dy, first, G, Cout, g * og, og, P, dys);
         }
-        sgemmNT(og, taps, ld, dyg, ld, cols, ld, f32At(dwPartial, g * og * taps), taps, 1);
         if (dx == 0) continue;
         sgemm(taps, ld, og, f32At(wT, g * og * taps), og, dyg, ld, dcols, ld, 0);
         for (let i = 0; i < G; i++) {
@@ -91,6 +114,13 @@ export function conv2dBackwardRange(
         }
       }
     }
+  }
+}
+
+/** dys[o][i·P + p] = dy[first + i][o0 + o][p]: G images' dy rows side by side, for one GEMM. */
+function gatherDy(dy: usize, first: i32, G: i32, Cout: i32, o0: i32, og: i32, P: i32, dys: usize): void {
+  for (let i = 0; i < G; i++) {
+    for (let o = 0; o < og; o++) memory.copy(f32At(dys, o * G * P + i * P), f32At(dy, ((first + i) * Cout + o0 + o) * P), <usize>P << 2);
   }
 }
 

@@ -8,3 +8,6 @@ export {
 } from './elementwise';
 export { conv2dForwardRange, conv2dBackwardRange, addInto } from './convDriver';
 export { directTapOffsets } from './directConv';
+// Exported so Binaryen keeps them out of conv2dBackwardRange (a kernel inlined into the driver ran its
+// inner loop with the driver's 25 arguments live).
+export { directWeightGradient } from './directDw';

@@ -17,12 +17,19 @@ export type ValuedConv2dCase = Conv2dCase & { readonly values?: ValueKind };
  */
 const splitBatchConv2dCase = conv2dCase({ minBatch: 16, maxBatch: 40, maxChannelsPerGroup: 2, maxExtraSize: 4 });
 
+/**
+ * Rows of 16 to 30 outputs at unit stride (fewer at larger strides): backends vectorize along a row
+ * (wasm-simd's weight gradient reads rows of 16 or more straight from the image, four columns per
+ * f32x4, with a 1 to 3 column tail), and the other cases' rows are at most 7 long.
+ */
+const longRowConv2dCase = conv2dCase({ minExtraWidth: 15, maxExtraSize: 26, maxChannelsPerGroup: 2, maxGroups: 2 });
+
 /** 1x1 kernels (a matrix product over channels), which backends often give a fast path of their own. */
 const pointwiseConv2dCase = conv2dCase({ maxKernel: 1, maxGroups: 1, maxChannelsPerGroup: 6 });
 
 /**
- * Mostly small mixed configurations; one in six has a sum longer than 1000 terms, one in six a
- * batch of 16 to 40, one in six a 1x1 kernel. One in three
+ * Mostly small mixed configurations; one in seven has a sum longer than 1000 terms, one in seven a
+ * batch of 16 to 40, one in seven a 1x1 kernel, one in seven rows of 16 or more. One in three
  * draws values over 16 binades with random signs, so sums cancel and the bound's sum|x·w| is far
  * larger than the result: the error model must hold there too.
  */
@@ -33,6 +40,7 @@ export const conformanceConv2dCases: fc.Arbitrary<ValuedConv2dCase> = fc
       { arbitrary: deepConv2dCase(), weight: 1 },
       { arbitrary: splitBatchConv2dCase, weight: 1 },
       { arbitrary: pointwiseConv2dCase, weight: 1 },
+      { arbitrary: longRowConv2dCase, weight: 1 },
     ),
     fc.constantFrom<ValueKind>('uniform', 'uniform', 'cancelling'),
   )

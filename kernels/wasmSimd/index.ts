@@ -276,8 +276,7 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
         const perGemm = Math.max(1, Math.min(chunkSize(g.batch), Math.floor(1024 / P)));
         const cols = Array.from({ length: T }, () => arena.alloc(taps * P * perGemm, 'an im2col buffer'));
         const dcols = Array.from({ length: T }, () => (dx ? arena.alloc(taps * P * perGemm, 'a column-gradient buffer') : 0));
-        // dy gathered side by side for a GEMM, or channels-last for the channel-lane dw (padded to 8 channels).
-        const dys = Array.from({ length: T }, () => arena.alloc((Math.ceil(og / 8) * 8) * P * perGemm, 'a gathered-dy buffer'));
+        const dys = Array.from({ length: T }, () => arena.alloc(og * P * perGemm, 'a gathered-dy buffer'));
         const db = arena.alloc(g.outChannels, 'db');
         const wT = arena.alloc(ref.sizeOf(weight.shape), 'the transposed weight');
         for (let grp = 0; grp < g.groups; grp++) k.transpose(wp + 4 * grp * og * taps, og, taps, wT + 4 * grp * og * taps);

@@ -53,12 +53,13 @@ export function conv2dForwardRange(
 
 /**
  * For the images this thread claims: dx[n] = col2im(Wᵀ · dy[n]) and, into the claimed chunk's own
- * zeroed slot of `dwChunks` ([chunks][Cout * taps]), the sum of dy[n] · im2col(x[n])ᵀ, per group.
+ * zeroed slot of `dwChunks` ([chunks][Cout * taps]), the sum of dy[n] · im2col(x[n])ᵀ, per group
+ * (read straight from x where that is faster: see `direct` below).
  * One slot per chunk, summed by the host in chunk order: the result does not depend on which thread
  * took which chunk, so it is deterministic. `wT` holds each group's Wᵀ; dx must be zeroed, or 0 when
  * the caller wants no dx (a first layer): then neither Wᵀ · dy nor col2im runs.
  *
- * `perGemm` images sit side by side in `cols`, `dcols` and `dys` ([rows][perGemm * P]), so the small
+ * `perGemm` images sit side by side in `cols` (or their padded copies, for the direct dw), `dcols` and `dys` ([rows][perGemm * P]), so the small
  * layers' GEMMs get a long enough k (dw) or n (dcols) to amortize their edges: LeNet's conv2 has
  * P = 100 output positions, so one image alone gives 25 f32x4 steps per dot product.
  */

@@ -232,6 +232,7 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
         const P = g.outH * g.outW;
         const xp = input(x, 'x');
         const wp = input(weight, 'weight');
+        const b = bias ? input(bias, 'bias') : 0; // added by the kernel to each finished sum
         const y = arena.alloc(g.batch * g.outChannels * P, 'the output');
         const taps = g.inChannelsPerGroup * g.kernelH * g.kernelW;
         const T = Math.min(threads, g.batch);
@@ -244,15 +245,10 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
           k.directTapOffsets(g.inChannelsPerGroup, g.kernelH, g.kernelW, g.dilationH, g.dilationW, Hp, Wp, offsets);
           // 8 floats of slack: a short last block of columns reads past its row.
           const padded = Array.from({ length: T }, () => arena.alloc(g.inChannelsPerGroup * Hp * Wp + 8, 'a padded-image buffer'));
-          await shareBatch(g.batch, 'conv2dForwardRange', (t) => ({ before: [xp, wp, y, padded[t], offsets, Hp, Wp], after: geometryArgs(g) }));
+          await shareBatch(g.batch, 'conv2dForwardRange', (t) => ({ before: [xp, wp, b, y, padded[t], offsets, Hp, Wp], after: geometryArgs(g) }));
         } else {
           const cols = Array.from({ length: T }, () => arena.alloc(taps * P, 'an im2col buffer'));
-          await shareBatch(g.batch, 'conv2dForwardRange', (t) => ({ before: [xp, wp, y, cols[t], 0, 0, 0], after: geometryArgs(g) }));
-        }
-        if (bias) {
-          const b = input(bias, 'bias');
-          const image = g.outChannels * P;
-          await splitRange('addBias', g.batch, Math.ceil(MIN_ELEMENTS / image), 1, (n, count) => [at(y, n * image), count, g.outChannels, P, b]);
+          await shareBatch(g.batch, 'conv2dForwardRange', (t) => ({ before: [xp, wp, b, y, cols[t], 0, 0, 0], after: geometryArgs(g) }));
         }
         return output(y, [g.batch, g.outChannels, g.outH, g.outW]);
       });

@@ -2,7 +2,7 @@
 // of images from a counter in shared memory (atomic add) until none are left, so a thread that runs
 // slower (a busy or throttled core) simply takes fewer chunks.
 import { sgemm, sgemmNT } from './gemm';
-import { im2col, col2im } from './conv';
+import { addBias, im2col, col2im } from './conv';
 import { convDirectImage, padImage } from './directConv';
 import { directWeightGradient } from './directDw';
 
@@ -17,14 +17,16 @@ import { directWeightGradient } from './directDw';
 }
 
 /**
- * y[n] = W ⋆ x[n] per group, for the images this thread claims; `scratch` is this thread's buffer.
+ * y[n] = W ⋆ x[n] + bias per group, for the images this thread claims; `scratch` is this thread's
+ * buffer; `bias` 0 for none. The bias is added to each finished sum (as a separate pass would add
+ * it: the same bits), while the image's outputs are still in cache.
  * - im2col (`offsets` 0): y[n] = W · im2col(x[n]), scratch holding the column matrix.
  * - direct (directConv.ts; unit stride along W): `offsets` is the tap table the host built (Hp x Wp
  *   planes), and scratch the zero-padded image, unused when the windows read x as it is (no
  *   padding, rows exactly as wide as the windows span).
  */
 export function conv2dForwardRange(
-  x: usize, w: usize, y: usize, scratch: usize, offsets: usize, Hp: i32, Wp: i32, counter: usize, chunk: i32, N: i32,
+  x: usize, w: usize, bias: usize, y: usize, scratch: usize, offsets: usize, Hp: i32, Wp: i32, counter: usize, chunk: i32, N: i32,
   Cin: i32, H: i32, W: i32, Cout: i32, groups: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, dh: i32, dw: i32, outH: i32, outW: i32,
 ): void {
   const P = outH * outW;
@@ -39,13 +41,15 @@ export function conv2dForwardRange(
         const xg = f32At(x, (n * Cin + g * cg) * H * W);
         const wg = f32At(w, g * og * taps);
         const yg = f32At(y, (n * Cout + g * og) * P);
+        const bg = bias == 0 ? 0 : f32At(bias, g * og);
         if (!direct) {
           im2col(xg, cg, H, W, kh, kw, sh, sw, padTop, padLeft, dh, dw, outH, outW, scratch, P);
           sgemm(og, P, taps, wg, taps, scratch, P, yg, P, 0);
+          if (bg != 0) addBias(yg, 1, og, P, bg);
           continue;
         }
         if (!inPlace) padImage(xg, cg, H, W, padTop, padLeft, Hp, Wp, scratch);
-        convDirectImage(inPlace ? xg : scratch, Wp, wg, offsets, taps, og, sh, outH, outW, yg);
+        convDirectImage(inPlace ? xg : scratch, Wp, wg, bg, offsets, taps, og, sh, outH, outW, yg);
       }
     }
   }

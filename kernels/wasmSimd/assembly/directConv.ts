@@ -63,7 +63,7 @@ export function padImage(x: usize, C: i32, H: i32, W: i32, padTop: i32, padLeft:
  * channel block repeats its last channel and does not store it.
  */
 export function convDirectImage(
-  xp: usize, Wp: i32, w: usize, offsets: usize, taps: i32, og: i32, sh: i32, outH: i32, outW: i32, y: usize,
+  xp: usize, Wp: i32, w: usize, bias: usize, offsets: usize, taps: i32, og: i32, sh: i32, outH: i32, outW: i32, y: usize,
 ): void {
   const P = outH * outW;
   const rowA = <usize>taps << 2;
@@ -74,6 +74,12 @@ export function convDirectImage(
     const a1 = a0 + <usize>min(1, rows - 1) * rowA;
     const a2 = a0 + <usize>min(2, rows - 1) * rowA;
     const a3 = a0 + <usize>min(3, rows - 1) * rowA;
+    // Each channel's bias, added to its finished sums (no bias: nothing added, so a -0 sum stays -0).
+    const withBias = bias != 0;
+    const bv0 = withBias ? v128.load32_splat(bias + (<usize>o << 2)) : f32x4.splat(0);
+    const bv1 = withBias ? v128.load32_splat(bias + (<usize>(o + min(1, rows - 1)) << 2)) : f32x4.splat(0);
+    const bv2 = withBias ? v128.load32_splat(bias + (<usize>(o + min(2, rows - 1)) << 2)) : f32x4.splat(0);
+    const bv3 = withBias ? v128.load32_splat(bias + (<usize>(o + min(3, rows - 1)) << 2)) : f32x4.splat(0);
     for (let oh = 0; oh < outH; oh++) {
       const xrow = xp + (<usize>(oh * sh * Wp) << 2);
       const rowC = <usize>P << 2;
@@ -102,6 +108,10 @@ export function convDirectImage(
         }
         const valid = min(8, outW - ow);
         const yp = y + (<usize>(o * P + oh * outW + ow) << 2);
+        if (withBias) {
+          c00 = f32x4.add(c00, bv0); c01 = f32x4.add(c01, bv0); c10 = f32x4.add(c10, bv1); c11 = f32x4.add(c11, bv1);
+          c20 = f32x4.add(c20, bv2); c21 = f32x4.add(c21, bv2); c30 = f32x4.add(c30, bv3); c31 = f32x4.add(c31, bv3);
+        }
         storeRow(yp, c00, c01, valid);
         if (rows > 1) storeRow(yp + rowC, c10, c11, valid);
         if (rows > 2) storeRow(yp + 2 * rowC, c20, c21, valid);
@@ -121,6 +131,9 @@ export function convDirectImage(
         }
         const valid = outW - ow;
         const yp = y + (<usize>(o * P + oh * outW + ow) << 2);
+        if (withBias) {
+          c0 = f32x4.add(c0, bv0); c1 = f32x4.add(c1, bv1); c2 = f32x4.add(c2, bv2); c3 = f32x4.add(c3, bv3);
+        }
         const zero = f32x4.splat(0);
         storeRow(yp, c0, zero, valid);
         if (rows > 1) storeRow(yp + rowC, c1, zero, valid);

@@ -208,8 +208,12 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
   }
   /** Elements per thread below which an elementwise kernel runs on one (about 30 µs of work: a message's cost). */
   const MIN_ELEMENTS = 1 << 16;
-  /** Multiply-adds per thread below which a GEMM runs on one (also about 30 µs). */
-  const MIN_MACS = 1 << 19;
+  /**
+   * Multiply-adds per thread below which a GEMM runs on one: a job sent to a helper costs 40-65 µs
+   * of round trip (`npm run profile-step`: at 2^19, LeNet's fc2 backward, 2.6M multiply-adds a GEMM,
+   * ran 0.8x as fast on 2 threads as on 1; fc1's, 12M, 1.5x faster).
+   */
+  const MIN_MACS = 1 << 21;
   /**
    * C[M x N] (+)= A · B (sgemm) or A · Bᵀ (sgemmNT) on every thread, C's rows cut at multiples of 4:
    * the kernels' row blocks, so each row is computed as it would be on one thread (same bits).

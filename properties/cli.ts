@@ -5,7 +5,7 @@
  * failure. `--help` lists the options; the README's "Running the suite against your own backend" explains.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { implementedOperations, OPERATION_NAMES, overriding, type OperationName, type PartialBackend } from '../kernels/backend.ts';
@@ -75,12 +75,37 @@ async function loadTypeScript(): Promise<void> {
 async function loadBackend(path: string): Promise<BackendModule> {
   if (!existsSync(here(path))) throw new UsageError(`${here(path)}: no such file. MODULE is the path of your backend's module, e.g. ./my-backend.ts.`);
   await loadTypeScript();
-  const module = (await import(pathToFileURL(here(path)).href)) as Record<string, unknown>;
+  let module: Record<string, unknown>;
+  try {
+    module = (await import(pathToFileURL(here(path)).href)) as Record<string, unknown>;
+  } catch (error) {
+    throw commonJsMistake(here(path), error) ?? error;
+  }
   try {
     return await backendFromModule(module, path);
   } catch (error) {
     throw error instanceof TypeError ? new UsageError(error.message) : error;
   }
+}
+
+/**
+ * A usage error when `file` failed to load because it was compiled as CommonJS (a .ts or .js file
+ * whose nearest package.json does not say "type": "module", as `npm init` and `npm install` leave
+ * it) and so could not load the harness's ES modules; else null.
+ */
+function commonJsMistake(file: string, error: unknown): UsageError | null {
+  const { code, message } = error as { code?: string; message?: string };
+  const esmFromCommonJs = ['ERR_REQUIRE_CYCLE_MODULE', 'ERR_REQUIRE_ESM', 'ERR_REQUIRE_ASYNC_MODULE'].includes(code ?? '') || /require\(\) (of )?ES Module/.test(message ?? '');
+  if (!esmFromCommonJs || !/\.(ts|tsx|js)$/.test(file)) return null;
+  let dir = dirname(file);
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  const manifest = join(dir, 'package.json');
+  const type = existsSync(manifest) ? (JSON.parse(readFileSync(manifest, 'utf8')) as { type?: string }).type : undefined;
+  if (type === 'module') return null;
+  return new UsageError(
+    `${file} was loaded as CommonJS (${existsSync(manifest) ? `${manifest} has ${type === undefined ? 'no "type"' : `"type": "${type}"`}` : 'no package.json above it'}), ` +
+      `so it cannot import the harness, whose modules are ES modules. Fix: run \`npm pkg set type=module\` in ${dir}, or rename the file to ${basename(file).replace(/\.(ts|tsx|js)$/, (e) => (e === '.js' ? '.mjs' : '.mts'))}.`,
+  );
 }
 
 /** `backend` with only `ops` visible: the others read as missing. */

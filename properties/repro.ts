@@ -5,16 +5,54 @@
  * pastes the script (and the values) into its own tracker; it runs with
  * `npx d2l-convnet-harness repro FILE` (or `npx tsx FILE`).
  */
-/** A call as JSON: typed arrays become { $typed, values } with NaN, ±Infinity and -0 spelled out. */
+/**
+ * A call as JSON. Typed arrays become { $typed, values } with NaN, ±Infinity and -0 spelled out and
+ * float32 values in their shortest decimal, or, past BASE64_FROM elements, { $typed, base64 }: their
+ * bytes (little-endian), so a LeNet-sized case stays small enough to paste into an issue tracker
+ * (about 5.3 characters a value instead of up to 20).
+ */
 export type EncodedValue = unknown;
 
+/** Typed arrays of at least this many elements are encoded as base64 bytes, not a list of numbers. */
+export const BASE64_FROM = 64;
+
 const SPECIALS: Record<string, number> = { NaN, Infinity, '-Infinity': -Infinity, '-0': -0 };
-const encodeNumber = (v: number): number | string => (Number.isNaN(v) ? 'NaN' : v === Infinity ? 'Infinity' : v === -Infinity ? '-Infinity' : Object.is(v, -0) ? '-0' : v);
+/** The shortest decimal that reads back as the same float32 (at most 9 significant digits). */
+function shortestFloat32(v: number): number {
+  for (let digits = 1; digits < 9; digits++) {
+    const candidate = Number(v.toPrecision(digits));
+    if (Math.fround(candidate) === v) return candidate;
+  }
+  return Number(v.toPrecision(9));
+}
+const encodeNumber = (v: number, float32 = false): number | string =>
+  Number.isNaN(v) ? 'NaN' : v === Infinity ? 'Infinity' : v === -Infinity ? '-Infinity' : Object.is(v, -0) ? '-0' : float32 ? shortestFloat32(v) : v;
 const decodeNumber = (v: number | string): number => (typeof v === 'string' ? SPECIALS[v] : v);
+
+const TYPED = { Float32Array, Float64Array, Int32Array } as const;
+type TypedName = keyof typeof TYPED;
+
+/** Bytes to base64 and back with btoa/atob (Node and browsers both have them). */
+function toBase64(bytes: Uint8Array): string {
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+function fromBase64(text: string): Uint8Array {
+  const binary = atob(text);
+  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
+}
+/** The host's byte order is the wire's (little-endian) on every engine this runs on; a big-endian one would need a swap. */
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
 export function encodeValue(value: unknown): EncodedValue {
   if (ArrayBuffer.isView(value)) {
-    return { $typed: value.constructor.name, values: Array.from(value as unknown as ArrayLike<number>, encodeNumber) };
+    const name = value.constructor.name;
+    const array = value as unknown as ArrayLike<number> & ArrayBufferView;
+    if (name in TYPED && array.length >= BASE64_FROM && LITTLE_ENDIAN) {
+      return { $typed: name, base64: toBase64(new Uint8Array(array.buffer, array.byteOffset, array.byteLength)) };
+    }
+    return { $typed: name, values: Array.from(array, (v) => encodeNumber(v, name === 'Float32Array')) };
   }
   if (Array.isArray(value)) return value.map(encodeValue);
   if (typeof value === 'number') return encodeNumber(value);
@@ -25,10 +63,14 @@ export function encodeValue(value: unknown): EncodedValue {
 export function decodeValue(value: EncodedValue): unknown {
   if (Array.isArray(value)) return value.map(decodeValue);
   if (typeof value === 'object' && value !== null) {
-    const v = value as { $typed?: string; values?: (number | string)[] };
-    if (typeof v.$typed === 'string' && Array.isArray(v.values)) {
-      const values = v.values.map(decodeNumber);
-      return v.$typed === 'Float64Array' ? Float64Array.from(values) : v.$typed === 'Int32Array' ? Int32Array.from(values) : Float32Array.from(values);
+    const v = value as { $typed?: string; values?: (number | string)[]; base64?: string };
+    if (typeof v.$typed === 'string' && (Array.isArray(v.values) || typeof v.base64 === 'string')) {
+      const Typed = TYPED[(v.$typed in TYPED ? v.$typed : 'Float32Array') as TypedName];
+      if (typeof v.base64 === 'string') {
+        const bytes = fromBase64(v.base64);
+        return new Typed(bytes.buffer as ArrayBuffer, 0, bytes.byteLength / Typed.BYTES_PER_ELEMENT);
+      }
+      return Typed.from(v.values!.map(decodeNumber));
     }
     return Object.fromEntries(Object.entries(value).map(([k, x]) => [k, decodeValue(x)]));
   }

@@ -4,7 +4,7 @@
 // off-by-one one exits 1 and writes a repro that fails when run; the JUnit report is written; the
 // shipped types check under Node's own module resolution (nodenext), so an unbundled project gets them.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -82,6 +82,15 @@ describe('the packed package, installed in a fresh project', () => {
     const report = JSON.parse(readFileSync(join(project, 'conv2d.json'), 'utf8'));
     expect(report.implemented).toEqual(['conv2d']);
     expect(report.operations.filter((o: { status: string }) => o.status !== 'not implemented').map((o: { op: string; status: string }) => `${o.op} ${o.status}`)).toEqual(['conv2d passed']);
+  });
+
+  it('a backend in a CommonJS project (no "type": "module", as npm init leaves it): exit 2, and the error says how to fix it', () => {
+    mkdirSync(join(project, 'cjs'), { recursive: true });
+    writeFileSync(join(project, 'cjs', 'package.json'), JSON.stringify({ name: 'cjs-port', private: true }));
+    writeFileSync(join(project, 'cjs', 'my-backend.ts'), readmeBackend);
+    const { code, out } = run(bin, ['check', './cjs/my-backend.ts', '--runs', '3']);
+    expect(code, out).toBe(2);
+    expect(out).toMatch(/my-backend\.ts was loaded as CommonJS \(\S+package\.json has no "type"\).*Fix: run `npm pkg set type=module` in \S+cjs, or rename the file to my-backend\.mts\./);
   });
 
   it('the off-by-one port: exit 1, and a repro that imports the package by name and fails when run', () => {

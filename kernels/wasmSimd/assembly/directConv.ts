@@ -69,6 +69,11 @@ export function convDirectImage(
   const rowA = <usize>taps << 2;
   for (let o = 0; o < og; o += 4) {
     const rows = min(4, og - o);
+    if (rows <= 2) {
+      // One or two channels left (LeNet conv1's 6 = 4 + 2): a 2x8 block, not a 4x8 one half of whose work is thrown away.
+      convDirectPair(xp, Wp, w + <usize>o * rowA, bias == 0 ? 0 : bias + (<usize>o << 2), offsets, taps, rows, sh, outH, outW, y + (<usize>(o * P) << 2));
+      continue;
+    }
     const a0 = w + <usize>o * rowA;
     // Rows past og repeat the last real one (computed, never stored).
     const a1 = a0 + <usize>min(1, rows - 1) * rowA;
@@ -140,6 +145,67 @@ export function convDirectImage(
         if (rows > 2) storeRow(yp + 2 * rowC, c2, zero, valid);
         if (rows > 3) storeRow(yp + 3 * rowC, c3, zero, valid);
       }
+    }
+  }
+}
+
+/**
+ * convDirectImage for the last one or two output channels: 2 channels x 8 columns (then a 2x4 block
+ * for a tail of at most 4), the same taps in the same order, so the same bits. A single channel
+ * repeats itself (computed, never stored). `w` and `bias` point at the first of the two, y at its plane.
+ */
+function convDirectPair(xp: usize, Wp: i32, w: usize, bias: usize, offsets: usize, taps: i32, rows: i32, sh: i32, outH: i32, outW: i32, y: usize): void {
+  const P = outH * outW;
+  const rowA = <usize>taps << 2;
+  const a0 = w;
+  const a1 = w + <usize>min(1, rows - 1) * rowA;
+  const withBias = bias != 0;
+  const bv0 = withBias ? v128.load32_splat(bias) : f32x4.splat(0);
+  const bv1 = withBias ? v128.load32_splat(bias + (<usize>min(1, rows - 1) << 2)) : f32x4.splat(0);
+  const rowC = <usize>P << 2;
+  for (let oh = 0; oh < outH; oh++) {
+    const xrow = xp + (<usize>(oh * sh * Wp) << 2);
+    let ow = 0;
+    for (; ow + 4 < outW; ow += 8) {
+      const xb = xrow + (<usize>ow << 2);
+      let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+      for (let k = 0; k < taps; k++) {
+        const kb = <usize>k << 2;
+        const pb = xb + (<usize>load<i32>(offsets + kb) << 2);
+        const b0 = v128.load(pb);
+        const b1 = v128.load(pb, 16);
+        let av = v128.load32_splat(a0 + kb);
+        c00 = madd(av, b0, c00);
+        c01 = madd(av, b1, c01);
+        av = v128.load32_splat(a1 + kb);
+        c10 = madd(av, b0, c10);
+        c11 = madd(av, b1, c11);
+      }
+      const valid = min(8, outW - ow);
+      const yp = y + (<usize>(oh * outW + ow) << 2);
+      if (withBias) {
+        c00 = f32x4.add(c00, bv0); c01 = f32x4.add(c01, bv0); c10 = f32x4.add(c10, bv1); c11 = f32x4.add(c11, bv1);
+      }
+      storeRow(yp, c00, c01, valid);
+      if (rows > 1) storeRow(yp + rowC, c10, c11, valid);
+    }
+    if (ow < outW) {
+      const xb = xrow + (<usize>ow << 2);
+      let c0 = f32x4.splat(0), c1 = f32x4.splat(0);
+      for (let k = 0; k < taps; k++) {
+        const kb = <usize>k << 2;
+        const b0 = v128.load(xb + (<usize>load<i32>(offsets + kb) << 2));
+        c0 = madd(v128.load32_splat(a0 + kb), b0, c0);
+        c1 = madd(v128.load32_splat(a1 + kb), b0, c1);
+      }
+      const valid = outW - ow;
+      const yp = y + (<usize>(oh * outW + ow) << 2);
+      if (withBias) {
+        c0 = f32x4.add(c0, bv0); c1 = f32x4.add(c1, bv1);
+      }
+      const zero = f32x4.splat(0);
+      storeRow(yp, c0, zero, valid);
+      if (rows > 1) storeRow(yp + rowC, c1, zero, valid);
     }
   }
 }

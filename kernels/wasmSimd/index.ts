@@ -276,7 +276,8 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
         const perGemm = Math.max(1, Math.min(chunkSize(g.batch), Math.floor(1024 / P)));
         const cols = Array.from({ length: T }, () => arena.alloc(taps * P * perGemm, 'an im2col buffer'));
         const dcols = Array.from({ length: T }, () => (dx ? arena.alloc(taps * P * perGemm, 'a column-gradient buffer') : 0));
-        const dys = Array.from({ length: T }, () => arena.alloc(og * P * perGemm, 'a gathered-dy buffer'));
+        // Per thread: the gathered dy, its transpose (for dwᵀ = cols · dyᵀ), and dwᵀ (see conv2dBackwardRange).
+        const dys = Array.from({ length: T }, () => arena.alloc(2 * og * P * perGemm + taps * og, 'the gathered-dy buffers'));
         const db = arena.alloc(g.outChannels, 'db');
         const wT = arena.alloc(ref.sizeOf(weight.shape), 'the transposed weight');
         for (let grp = 0; grp < g.groups; grp++) k.transpose(wp + 4 * grp * og * taps, og, taps, wT + 4 * grp * og * taps);

@@ -1,7 +1,7 @@
 // Convolution forward and backward over a batch, shared between threads: each thread claims chunks
 // of images from a counter in shared memory (atomic add) until none are left, so a thread that runs
 // slower (a busy or throttled core) simply takes fewer chunks.
-import { sgemm, sgemmNT } from './gemm';
+import { sgemm } from './gemm';
 import { addBias, im2col, col2im } from './conv';
 import { convDirectImage, padImage } from './directConv';
 import { directWeightGradient } from './directDw';
@@ -57,15 +57,15 @@ export function conv2dForwardRange(
 
 /**
  * For the images this thread claims: dx[n] = col2im(Wᵀ · dy[n]) and, into the claimed chunk's own
- * zeroed slot of `dwChunks` ([chunks][Cout * taps]), the sum of dy[n] · im2col(x[n])ᵀ, per group
- * (read straight from x where that is faster: see `direct` below).
+ * zeroed slot of `dwChunks` ([chunks][Cout * taps]), the sum of dy[n] · im2col(x[n])ᵀ, per group,
+ * computed as (im2col(x[n]) · dy[n]ᵀ)ᵀ (or read straight from x where that is faster: see `direct` below).
  * One slot per chunk, summed by the host in chunk order: the result does not depend on which thread
  * took which chunk, so it is deterministic. `wT` holds each group's Wᵀ; dx must be zeroed, or 0 when
  * the caller wants no dx (a first layer): then neither Wᵀ · dy nor col2im runs.
  *
  * `perGemm` images sit side by side in `cols` (or their padded copies, for the direct dw), `dcols` and `dys` ([rows][perGemm * P]), so the small
- * layers' GEMMs get a long enough k (dw) or n (dcols) to amortize their edges: LeNet's conv2 has
- * P = 100 output positions, so one image alone gives 25 f32x4 steps per dot product.
+ * layers' GEMMs get a long enough k (dw) or n (dcols) to amortize their edges (LeNet's conv2 has
+ * P = 100 output positions; 8 images measured best, 1 about 10% slower).
  */
 export function conv2dBackwardRange(
   x: usize, wT: usize, dy: usize, dx: usize, dwChunks: usize, cols: usize, dcols: usize, dys: usize, perGemm: i32, counter: usize, chunk: i32, N: i32,
@@ -83,6 +83,9 @@ export function conv2dBackwardRange(
   const Hp = outH + kh - 1;
   const Wp = outW + kw - 1;
   const inPlace = padTop == 0 && padLeft == 0 && Hp <= H && Wp <= W;
+  // `dys` holds three scratch arrays: the gathered dy [og][perGemm·P], its transpose, and dwᵀ [taps][og].
+  const dysT = f32At(dys, og * perGemm * P);
+  const dwT = f32At(dysT, og * perGemm * P);
   for (let n0 = claim(counter, chunk, N); n0 < N; n0 = claim(counter, chunk, N)) {
     const dwPartial = f32At(dwChunks, (n0 / chunk) * Cout * taps);
     const end = min(N, n0 + chunk);
@@ -99,8 +102,12 @@ export function conv2dBackwardRange(
             const n = first + i;
             im2col(f32At(x, (n * Cin + g * cg) * H * W), cg, H, W, kh, kw, sh, sw, padTop, padLeft, dh, dw, outH, outW, f32At(cols, i * P), ld);
           }
-          if (G > 1) gatherDy(dy, first, G, Cout, g * og, og, P, dys);
-          sgemmNT(og, taps, ld, dyg, ld, cols, ld, dwg, taps, 1);
+          // dwᵀ = cols · dyᵀ as a plain GEMM (A's elements broadcast, B's rows 16 wide): 1.6x faster
+          // than dw = dy · colsᵀ as dot products here, whose 4 dy rows are re-read for every 2 taps.
+          gatherDyT(dy, first, G, Cout, g * og, og, P, dysT);
+          sgemm(taps, og, ld, cols, ld, dysT, og, dwT, og, 0);
+          addTransposed(dwg, dwT, taps, og);
+          if (dx != 0 && G > 1) gatherDy(dy, first, G, Cout, g * og, og, P, dys);
         } else {
           // The images as the windows read them: x itself, or zero-padded copies where im2col's columns would go (cg·Hp·Wp <= taps·P).
           if (!inPlace) for (let i = 0; i < G; i++) padImage(f32At(x, ((first + i) * Cin + g * cg) * H * W), cg, H, W, padTop, padLeft, Hp, Wp, f32At(cols, i * cg * Hp * Wp));
@@ -126,6 +133,27 @@ export function conv2dBackwardRange(
 function gatherDy(dy: usize, first: i32, G: i32, Cout: i32, o0: i32, og: i32, P: i32, dys: usize): void {
   for (let i = 0; i < G; i++) {
     for (let o = 0; o < og; o++) memory.copy(f32At(dys, o * G * P + i * P), f32At(dy, ((first + i) * Cout + o0 + o) * P), <usize>P << 2);
+  }
+}
+
+/** dysT[i·P + p][o] = dy[first + i][o0 + o][p]: G images' dy, transposed, for dwᵀ = cols · dysT. */
+function gatherDyT(dy: usize, first: i32, G: i32, Cout: i32, o0: i32, og: i32, P: i32, dysT: usize): void {
+  for (let i = 0; i < G; i++) {
+    for (let o = 0; o < og; o++) {
+      const src = f32At(dy, ((first + i) * Cout + o0 + o) * P);
+      const dst = f32At(dysT, i * P * og + o);
+      for (let p = 0; p < P; p++) store<f32>(dst + (<usize>(p * og) << 2), load<f32>(src + (<usize>p << 2)));
+    }
+  }
+}
+
+/** dw[o][t] += dwT[t][o]. */
+function addTransposed(dw: usize, dwT: usize, taps: i32, og: i32): void {
+  for (let o = 0; o < og; o++) {
+    for (let t = 0; t < taps; t++) {
+      const p = f32At(dw, o * taps + t);
+      store<f32>(p, load<f32>(p) + load<f32>(f32At(dwT, t * og + o)));
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 // The wasm-simd backend's kernels, compiled by `npm run build` (AssemblyScript, SIMD enabled).
-export { sgemm, sgemmNT, transpose } from './gemm';
+export { sgemm, transpose } from './gemm';
 export { im2col, col2im, addBias, sumBias } from './conv';
 export { maxPoolForward, maxPoolBackward, avgPoolForward, avgPoolBackward } from './pool';
 export {

@@ -43,6 +43,31 @@ const convForwardProperties = [
 describePropertySuite('wasm-simd, direct conv forward', () => createWasmSimdBackend({ convForward: 'direct' }), { only: convForwardProperties });
 describePropertySuite('wasm-simd, im2col conv forward', () => createWasmSimdBackend({ convForward: 'im2col' }), { only: convForwardProperties });
 
+describe('wasm-simd conv2d backward paths', () => {
+  it('dw read through tap and window tables (channel blocks of 8) gives the bits of im2col then the GEMM: LeNet conv2, and padded, strided, dilated, grouped ones', async () => {
+    const tables = createWasmSimdBackend({ threads: 2 });
+    const im2col = createWasmSimdBackend({ threads: 2, convBackward: 'im2col' });
+    for (const [xShape, wShape, options] of [
+      [[32, 6, 14, 14], [16, 6, 5, 5], {}], // 8 images per GEMM, 150 taps (a short last block of 2)
+      [[3, 4, 9, 11], [16, 2, 3, 2], { padding: [1, 2], stride: [2, 3], dilation: [2, 1], groups: 2 }], // 8 channels a group, padded copies
+      [[2, 3, 6, 5], [8, 3, 1, 1], { stride: 4 }], // the stride larger than the kernel: padded copies larger than im2col's columns
+      [[4, 2, 7, 7], [24, 2, 3, 3], { padding: 1 }], // three blocks of 8 channels
+    ] as const) {
+      const x = float32Tensor(xShape, 4, 'cancelling');
+      const w = float32Tensor(wShape, 5, 'cancelling');
+      const y = await tables.conv2d(x, w, null, options);
+      const dy = float32Tensor(y.shape, 6, 'cancelling');
+      const a = await tables.conv2dBackward(dy, x, w, options);
+      const b = await im2col.conv2dBackward(dy, x, w, options);
+      const where = `x=${JSON.stringify(xShape)} w=${JSON.stringify(wShape)}`;
+      expect(Buffer.from(a.dw.data.buffer).equals(Buffer.from(b.dw.data.buffer)), where).toBe(true);
+      expect(Buffer.from(a.dx!.data.buffer).equals(Buffer.from(b.dx!.data.buffer)), where).toBe(true);
+    }
+    tables.dispose();
+    im2col.dispose();
+  });
+});
+
 describe('wasm-simd conv2d forward paths', () => {
   it('direct and im2col give the same bits (the same sums in the same order), LeNet shapes and a padded dilated grouped one', async () => {
     const direct = createWasmSimdBackend({ convForward: 'direct' });

@@ -56,6 +56,13 @@ export interface WasmSimdOptions {
    */
   readonly convForward?: 'auto' | 'direct' | 'im2col';
   /**
+   * How conv2d backward reads the image for the weight gradient: 'auto' straight from the image
+   * where a kernel for that applies (rows of 16 or more at unit stride; else output channels in
+   * blocks of 8, through tap and window tables, the same bits as im2col), else through im2col's
+   * column matrix; 'im2col' always builds that matrix. Default 'auto'.
+   */
+  readonly convBackward?: 'auto' | 'im2col';
+  /**
    * Which build runs: 'fma' (fused multiply-adds through relaxed SIMD), 'plain' (SIMD only), or
    * 'auto': fma where this engine compiles it, else plain. Node 20 has relaxed SIMD behind a V8 flag,
    * which the backend sets before compiling; Chromium has it on by default. Either build satisfies
@@ -112,6 +119,7 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
   const { kernels: k, module, memory, build } = instantiate(options.build ?? defaultBuild());
   const threads = options.threads ?? defaultThreads();
   const convForward = options.convForward ?? 'auto';
+  const convBackward = options.convBackward ?? 'auto';
   /**
    * Direct convolution skips im2col, which took as long as the GEMM on LeNet's layers. It reads
    * 8 consecutive output columns' windows at once, so it needs unit stride along W.
@@ -274,14 +282,17 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
         const dw = arena.zeros(chunks * ref.sizeOf(weight.shape), 'the per-chunk dw accumulators');
         // Images per GEMM: enough side by side for about 1024 columns (LeNet conv2: 8 images of 100), one for big images.
         const perGemm = Math.max(1, Math.min(chunkSize(g.batch), Math.floor(1024 / P)));
-        const cols = Array.from({ length: T }, () => arena.alloc(taps * P * perGemm, 'an im2col buffer'));
+        // im2col's columns, or the padded images the windows read (which a stride above the kernel makes larger).
+        const padded = g.inChannelsPerGroup * ((g.outH - 1) * g.strideH + (g.kernelH - 1) * g.dilationH + 1) * ((g.outW - 1) * g.strideW + (g.kernelW - 1) * g.dilationW + 1);
+        const cols = Array.from({ length: T }, () => arena.alloc(Math.max(taps * P, padded) * perGemm, 'an im2col buffer'));
         const dcols = Array.from({ length: T }, () => (dx ? arena.alloc(taps * P * perGemm, 'a column-gradient buffer') : 0));
-        // Per thread: the gathered dy, its transpose (for dwᵀ = cols · dyᵀ), and dwᵀ (see conv2dBackwardRange).
-        const dys = Array.from({ length: T }, () => arena.alloc(2 * og * P * perGemm + taps * og, 'the gathered-dy buffers'));
+        // Per thread: the gathered dy, its transpose (for dwᵀ = cols · dyᵀ), dwᵀ, and two i32 tables (see conv2dBackwardRange).
+        const dys = Array.from({ length: T }, () => arena.alloc(2 * og * P * perGemm + taps * og + taps + P, 'the gathered-dy buffers'));
         const db = arena.alloc(g.outChannels, 'db');
         const wT = arena.alloc(ref.sizeOf(weight.shape), 'the transposed weight');
         for (let grp = 0; grp < g.groups; grp++) k.transpose(wp + 4 * grp * og * taps, og, taps, wT + 4 * grp * og * taps);
-        await shareBatch(g.batch, 'conv2dBackwardRange', (t) => ({ before: [xp, wT, dyp, dx, dw, cols[t], dcols[t], dys[t], perGemm], after: geometryArgs(g) }));
+        const readImage = convBackward === 'auto' ? 1 : 0;
+        await shareBatch(g.batch, 'conv2dBackwardRange', (t) => ({ before: [xp, wT, dyp, dx, dw, cols[t], dcols[t], dys[t], perGemm, readImage], after: geometryArgs(g) }));
         for (let c = 1; c < chunks; c++) k.addInto(dw, dw + 4 * c * ref.sizeOf(weight.shape), ref.sizeOf(weight.shape));
         k.sumBias(dyp, g.batch, g.outChannels, P, db);
         return { dx: dx ? output(dx, x.shape) : null, dw: output(dw, weight.shape), db: output(db, [g.outChannels]) };

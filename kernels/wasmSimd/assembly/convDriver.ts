@@ -3,7 +3,8 @@
 // slower (a busy or throttled core) simply takes fewer chunks.
 import { sgemm } from './gemm';
 import { addBias, im2col, col2im } from './conv';
-import { convDirectImage, padImage } from './directConv';
+import { convDirectImage, directTapOffsets, padImage } from './directConv';
+import { implicitWeightGradientT, windowCorners } from './implicitDw';
 import { directWeightGradient } from './directDw';
 
 
@@ -68,7 +69,7 @@ export function conv2dForwardRange(
  * P = 100 output positions; 8 images measured best, 1 about 10% slower).
  */
 export function conv2dBackwardRange(
-  x: usize, wT: usize, dy: usize, dx: usize, dwChunks: usize, cols: usize, dcols: usize, dys: usize, perGemm: i32, counter: usize, chunk: i32, N: i32,
+  x: usize, wT: usize, dy: usize, dx: usize, dwChunks: usize, cols: usize, dcols: usize, dys: usize, perGemm: i32, readImage: i32, counter: usize, chunk: i32, N: i32,
   Cin: i32, H: i32, W: i32, Cout: i32, groups: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, dh: i32, dw: i32, outH: i32, outW: i32,
 ): void {
   const P = outH * outW;
@@ -79,13 +80,29 @@ export function conv2dBackwardRange(
   // image, no im2col (directDw.ts; LeNet conv1, rows of 28: ~1.4x). Shorter rows leave too few
   // f32x4 per row (LeNet conv2, rows of 10: im2col and a GEMM ~1.3x faster); other strides and
   // dilations: im2col and a GEMM.
-  const direct = sh == 1 && sw == 1 && dh == 1 && dw == 1 && outW >= 16;
-  const Hp = outH + kh - 1;
-  const Wp = outW + kw - 1;
+  // Else, with channels in blocks of 8 (LeNet conv2's 16), the GEMM dwᵀ = cols · dyᵀ reading cols
+  // from the image itself (implicitDw.ts: no im2col; LeNet conv2's dw 1.6-1.7x faster, the same
+  // bits); else im2col and that GEMM.
+  // `readImage` 0: always im2col (the backend's convBackward: 'im2col').
+  const direct = readImage != 0 && sh == 1 && sw == 1 && dh == 1 && dw == 1 && outW >= 16;
+  const implicit = readImage != 0 && !direct && og % 8 == 0;
+  // The extent of the image the windows read (padded where they reach past it).
+  const Hp = (outH - 1) * sh + (kh - 1) * dh + 1;
+  const Wp = (outW - 1) * sw + (kw - 1) * dw + 1;
   const inPlace = padTop == 0 && padLeft == 0 && Hp <= H && Wp <= W;
-  // `dys` holds three scratch arrays: the gathered dy [og][perGemm·P], its transpose, and dwᵀ [taps][og].
+  const rowsH = inPlace ? H : Hp;
+  const rowsW = inPlace ? W : Wp;
+  const xStride = <usize>(inPlace ? Cin * H * W : cg * Hp * Wp) << 2;
+  // `dys` holds the gathered dy [og][perGemm·P], its transpose, dwᵀ [taps][og], and the implicit
+  // GEMM's tap and window tables (i32, taps and P of them).
   const dysT = f32At(dys, og * perGemm * P);
   const dwT = f32At(dysT, og * perGemm * P);
+  const offsets = f32At(dwT, taps * og);
+  const positions = f32At(offsets, taps);
+  if (implicit) {
+    directTapOffsets(cg, kh, kw, dh, dw, rowsH, rowsW, offsets);
+    windowCorners(outH, outW, sh, sw, rowsW, positions);
+  }
   for (let n0 = claim(counter, chunk, N); n0 < N; n0 = claim(counter, chunk, N)) {
     const dwPartial = f32At(dwChunks, (n0 / chunk) * Cout * taps);
     const end = min(N, n0 + chunk);
@@ -97,7 +114,14 @@ export function conv2dBackwardRange(
         const dyFirst = f32At(dy, (first * Cout + g * og) * P);
         // One image's group of dy rows is already [og][P]; several are gathered side by side (for the GEMMs).
         const dyg = G == 1 ? dyFirst : dys;
-        if (!direct) {
+        if (implicit) {
+          if (!inPlace) for (let i = 0; i < G; i++) padImage(f32At(x, ((first + i) * Cin + g * cg) * H * W), cg, H, W, padTop, padLeft, Hp, Wp, f32At(cols, i * cg * Hp * Wp));
+          const xs = inPlace ? f32At(x, (first * Cin + g * cg) * H * W) : cols;
+          gatherDyT(dy, first, G, Cout, g * og, og, P, dysT);
+          implicitWeightGradientT(xs, xStride, G, positions, P, offsets, taps, dysT, og, dwT);
+          addTransposed(dwg, dwT, taps, og);
+          if (dx != 0 && G > 1) gatherDy(dy, first, G, Cout, g * og, og, P, dys);
+        } else if (!direct) {
           for (let i = 0; i < G; i++) {
             const n = first + i;
             im2col(f32At(x, (n * Cin + g * cg) * H * W), cg, H, W, kh, kw, sh, sw, padTop, padLeft, dh, dw, outH, outW, f32At(cols, i * P), ld);
@@ -112,9 +136,6 @@ export function conv2dBackwardRange(
           // The images as the windows read them: x itself, or zero-padded copies where im2col's columns would go (cg·Hp·Wp <= taps·P).
           if (!inPlace) for (let i = 0; i < G; i++) padImage(f32At(x, ((first + i) * Cin + g * cg) * H * W), cg, H, W, padTop, padLeft, Hp, Wp, f32At(cols, i * cg * Hp * Wp));
           const xs = inPlace ? f32At(x, (first * Cin + g * cg) * H * W) : cols;
-          const xStride = <usize>(inPlace ? Cin * H * W : cg * Hp * Wp) << 2;
-          const rowsH = inPlace ? H : Hp;
-          const rowsW = inPlace ? W : Wp;
           directWeightGradient(xs, xStride, rowsH, rowsW, dyFirst, <usize>(Cout * P) << 2, G, og, cg, kh, kw, outH, outW, dwg);
           if (dx != 0 && G > 1) gatherDy(dy, first, G, Cout, g * og, og, P, dys);
         }

@@ -11,3 +11,4 @@ export { directTapOffsets } from './directConv';
 // Exported so Binaryen keeps them out of conv2dBackwardRange (a kernel inlined into the driver ran its
 // inner loop with the driver's 25 arguments live).
 export { directWeightGradient } from './directDw';
+export { implicitWeightGradientT } from './implicitDw';

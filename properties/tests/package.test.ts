@@ -40,11 +40,14 @@ function run(command: string, args: string[]) {
 describe('the packed package, installed in a fresh project', () => {
   beforeAll(() => {
     execFileSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', join(root, 'tsconfig.package.json')], { cwd: root, stdio: 'pipe' });
-    // --ignore-scripts: the prepack script is the tsc run above; prepare (the wasm build) is not part of the package.
+    // --ignore-scripts: the prepack script is the tsc run above.
     execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', project], { cwd: root, stdio: 'pipe' });
     const tarball = readdirSync(project).find((f) => f.endsWith('.tgz'))!;
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'my-port', private: true, type: 'module' }));
-    execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', `./${tarball}`], { cwd: project, stdio: 'pipe' });
+    const install = spawnSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', `./${tarball}`], { cwd: project, encoding: 'utf8' });
+    expect(install.status, install.stderr).toBe(0);
+    // The package asks to run no script of its own on install (the wasm build is this repository's, before each command that needs it).
+    expect(install.stderr).not.toMatch(/d2l-convnet-harness@[^ ]+ \(/);
     writeFileSync(join(project, 'my-backend.ts'), readmeBackend);
     writeFileSync(join(project, 'off-by-one.ts'), offByOne);
   }, 300_000);

@@ -95,12 +95,18 @@ async function loadBackend(path: string): Promise<BackendModule> {
  */
 function commonJsMistake(file: string, error: unknown): UsageError | null {
   const { code, message } = error as { code?: string; message?: string };
-  const esmFromCommonJs = ['ERR_REQUIRE_CYCLE_MODULE', 'ERR_REQUIRE_ESM', 'ERR_REQUIRE_ASYNC_MODULE'].includes(code ?? '') || /require\(\) (of )?ES Module/.test(message ?? '');
+  // Node's errors for it: require() of an ES module (a .ts file tsx compiled as CommonJS), or import syntax in a CommonJS .js file.
+  const esmFromCommonJs = ['ERR_REQUIRE_CYCLE_MODULE', 'ERR_REQUIRE_ESM', 'ERR_REQUIRE_ASYNC_MODULE'].includes(code ?? '') || /require\(\) (of )?ES Module|Cannot use import statement outside a module/.test(message ?? '');
   if (!esmFromCommonJs || !/\.(ts|tsx|js)$/.test(file)) return null;
   let dir = dirname(file);
   while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
   const manifest = join(dir, 'package.json');
-  const type = existsSync(manifest) ? (JSON.parse(readFileSync(manifest, 'utf8')) as { type?: string }).type : undefined;
+  let type: string | undefined;
+  try {
+    type = existsSync(manifest) ? (JSON.parse(readFileSync(manifest, 'utf8')) as { type?: string }).type : undefined;
+  } catch {
+    return null; // an unreadable package.json: Node's own error says more
+  }
   if (type === 'module') return null;
   return new UsageError(
     `${file} was loaded as CommonJS (${existsSync(manifest) ? `${manifest} has ${type === undefined ? 'no "type"' : `"type": "${type}"`}` : 'no package.json above it'}), ` +

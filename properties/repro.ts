@@ -49,7 +49,7 @@ export function encodeValue(value: unknown): EncodedValue {
   if (ArrayBuffer.isView(value)) {
     const name = value.constructor.name;
     const array = value as unknown as ArrayLike<number> & ArrayBufferView;
-    if (name in TYPED && array.length >= BASE64_FROM && LITTLE_ENDIAN) {
+    if (Object.hasOwn(TYPED, name) && array.length >= BASE64_FROM && LITTLE_ENDIAN) {
       return { $typed: name, base64: toBase64(new Uint8Array(array.buffer, array.byteOffset, array.byteLength)) };
     }
     return { $typed: name, values: Array.from(array, (v) => encodeNumber(v, name === 'Float32Array')) };
@@ -65,7 +65,7 @@ export function decodeValue(value: EncodedValue): unknown {
   if (typeof value === 'object' && value !== null) {
     const v = value as { $typed?: string; values?: (number | string)[]; base64?: string };
     if (typeof v.$typed === 'string' && (Array.isArray(v.values) || typeof v.base64 === 'string')) {
-      const Typed = TYPED[(v.$typed in TYPED ? v.$typed : 'Float32Array') as TypedName];
+      const Typed = TYPED[(Object.hasOwn(TYPED, v.$typed) ? v.$typed : 'Float32Array') as TypedName];
       if (typeof v.base64 === 'string') {
         const bytes = fromBase64(v.base64);
         return new Typed(bytes.buffer as ArrayBuffer, 0, bytes.byteLength / Typed.BYTES_PER_ELEMENT);

@@ -1,7 +1,10 @@
 // wasm-simd specifics the shared property suite does not reach: the single-thread path, and the
 // memory limit, resident tensors. (Everything else about it is judged by properties/tests/suite.test.ts.)
 import { describe, expect, it } from 'vitest';
-import { createWasmSimdBackend } from '../wasmSimd/index.ts';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createWasmSimdBackend, staleBuildReason } from '../wasmSimd/index.ts';
 import { describePropertySuite } from '../../properties/vitestSuite.ts';
 import { runPropertySuite } from '../../properties/suite.ts';
 import { residentView } from '../../properties/adapters/resident.ts';
@@ -50,8 +53,8 @@ describe('wasm-simd conv2d backward paths', () => {
     for (const [xShape, wShape, options] of [
       [[32, 6, 14, 14], [16, 6, 5, 5], {}], // 8 images per GEMM, 150 taps (a short last block of 2)
       [[3, 4, 9, 11], [16, 2, 3, 2], { padding: [1, 2], stride: [2, 3], dilation: [2, 1], groups: 2 }], // 8 channels a group, padded copies
-      [[2, 3, 6, 5], [8, 3, 1, 1], { stride: 4 }], // the stride larger than the kernel: padded copies larger than im2col's columns
-      [[4, 2, 7, 7], [24, 2, 3, 3], { padding: 1 }], // three blocks of 8 channels
+      [[2, 3, 9, 9], [8, 3, 1, 1], { stride: 4, padding: 1 }], // the stride larger than the kernel: padded copies (3 x 9 x 9) larger than im2col's columns (3 x 9)
+      [[32, 2, 7, 7], [24, 2, 3, 3], { padding: 1 }], // three blocks of 8 channels; padded copies of 4 images side by side
     ] as const) {
       const x = float32Tensor(xShape, 4, 'cancelling');
       const w = float32Tensor(wShape, 5, 'cancelling');
@@ -60,8 +63,10 @@ describe('wasm-simd conv2d backward paths', () => {
       const a = await tables.conv2dBackward(dy, x, w, options);
       const b = await im2col.conv2dBackward(dy, x, w, options);
       const where = `x=${JSON.stringify(xShape)} w=${JSON.stringify(wShape)}`;
-      expect(Buffer.from(a.dw.data.buffer).equals(Buffer.from(b.dw.data.buffer)), where).toBe(true);
-      expect(Buffer.from(a.dx!.data.buffer).equals(Buffer.from(b.dx!.data.buffer)), where).toBe(true);
+      expect(Buffer.from(a.dw.data.buffer).equals(Buffer.from(b.dw.data.buffer)), `dw, ${where}`).toBe(true);
+      expect(Buffer.from(a.dx!.data.buffer).equals(Buffer.from(b.dx!.data.buffer)), `dx, ${where}`).toBe(true);
+      const noDx = await tables.conv2dBackward(dy, x, w, { ...options, inputGradient: false });
+      expect(Buffer.from(noDx.dw.data.buffer).equals(Buffer.from(b.dw.data.buffer)), `dw without dx, ${where}`).toBe(true);
     }
     tables.dispose();
     im2col.dispose();
@@ -295,5 +300,24 @@ describe('wasm-simd resident tensors', () => {
     rx.release();
     one.dispose();
     two.dispose();
+  });
+});
+
+describe('wasm-simd build', () => {
+  it('a build older than one of its sources is refused, naming the source and the fix (a pull that changed a kernel\'s arguments, run without npm run build)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wasm-simd-build-'));
+    const sources = join(dir, 'assembly');
+    mkdirSync(sources);
+    const wasm = join(dir, 'kernels.wasm');
+    for (const f of ['conv.ts', 'gemm.ts']) writeFileSync(join(sources, f), '');
+    writeFileSync(wasm, '');
+    const [past, now] = [new Date(Date.now() - 60_000), new Date()];
+    for (const f of ['conv.ts', 'gemm.ts']) utimesSync(join(sources, f), past, past);
+    utimesSync(wasm, now, now);
+    expect(staleBuildReason(wasm, sources)).toBeNull();
+    utimesSync(join(sources, 'gemm.ts'), new Date(Date.now() + 60_000), new Date(Date.now() + 60_000));
+    expect(staleBuildReason(wasm, sources)).toBe(`${wasm} is older than ${join(sources, 'gemm.ts')}. Fix: npm run build.`);
+    expect(staleBuildReason(wasm, join(dir, 'none'))).toBeNull(); // an installed package has no sources
+    rmSync(dir, { recursive: true, force: true });
   });
 });

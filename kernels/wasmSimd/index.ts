@@ -7,7 +7,7 @@
  * the reference's own (the same errors).
  * Inside `device.scope`, results stay in wasm memory and the next operation reads them in place.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { dirname, join } from 'node:path';
@@ -71,12 +71,34 @@ export interface WasmSimdOptions {
   readonly build?: 'auto' | WasmSimdBuild;
 }
 
+/** The AssemblyScript sources the builds are compiled from (absent in an installed package, which has no wasm-simd build). */
+const SOURCE_DIR = join(dirname(fileURLToPath(import.meta.url)), 'assembly');
+
+/**
+ * A build older than a source file is refused: the host and a module compiled from older sources
+ * may disagree on a kernel's arguments (a pull that changed them, run without `npm run build`
+ * through a command that does not build first, such as a bare `npx vitest run`).
+ */
+export function staleBuildReason(file: string, sourceDir: string = SOURCE_DIR): string | null {
+  if (!existsSync(sourceDir)) return null;
+  const built = statSync(file).mtimeMs;
+  const newer = readdirSync(sourceDir).filter((f) => f.endsWith('.ts') && statSync(join(sourceDir, f)).mtimeMs > built);
+  if (newer.length === 0) return null;
+  return `${file} is older than ${join(sourceDir, newer[0])}${newer.length > 1 ? ` and ${newer.length - 1} more source file${newer.length > 2 ? 's' : ''}` : ''}. Fix: npm run build.`;
+}
+
+function assertBuildCurrent(file: string): void {
+  const reason = staleBuildReason(file);
+  if (reason) throw new BackendUnavailableError('wasm-simd', reason);
+}
+
 /** The build `wanted` names, or for 'auto' the FMA build where the engine compiles it. */
 function chooseBuild(wanted: 'auto' | WasmSimdBuild): { build: WasmSimdBuild; bytes: Uint8Array<ArrayBuffer> } {
   if (wanted !== 'plain') {
     if (!existsSync(WASM_SIMD_FMA_MODULE)) {
       throw new BackendUnavailableError('wasm-simd', `${WASM_SIMD_FMA_MODULE} is missing. Fix: npm run build (compiles kernels/wasmSimd/assembly with AssemblyScript).`);
     }
+    assertBuildCurrent(WASM_SIMD_FMA_MODULE);
     const bytes = new Uint8Array(readFileSync(WASM_SIMD_FMA_MODULE));
     // Relaxed SIMD is behind this flag in Node 20 (on by default in later V8s and in Chromium 114+); it must be set before compiling.
     if (!WebAssembly.validate(bytes)) setFlagsFromString('--experimental-wasm-relaxed-simd');
@@ -86,6 +108,7 @@ function chooseBuild(wanted: 'auto' | WasmSimdBuild): { build: WasmSimdBuild; by
   if (!existsSync(WASM_SIMD_MODULE)) {
     throw new BackendUnavailableError('wasm-simd', `${WASM_SIMD_MODULE} is missing. Fix: npm run build (compiles kernels/wasmSimd/assembly with AssemblyScript).`);
   }
+  assertBuildCurrent(WASM_SIMD_MODULE);
   return { build: 'plain', bytes: new Uint8Array(readFileSync(WASM_SIMD_MODULE)) };
 }
 

@@ -47,6 +47,8 @@ describe('the packed package, installed in a fresh project', () => {
     const install = spawnSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', `./${tarball}`], { cwd: project, encoding: 'utf8' });
     expect(install.status, install.stderr).toBe(0);
     // The package asks to run no script of its own on install (the wasm build is this repository's, before each command that needs it).
+    const installed = JSON.parse(readFileSync(join(project, 'node_modules', 'd2l-convnet-harness', 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+    expect(Object.keys(installed.scripts ?? {}).filter((s) => ['preinstall', 'install', 'postinstall', 'prepare'].includes(s))).toEqual([]);
     expect(install.stderr).not.toMatch(/d2l-convnet-harness@[^ ]+ \(/);
     writeFileSync(join(project, 'my-backend.ts'), readmeBackend);
     writeFileSync(join(project, 'off-by-one.ts'), offByOne);

@@ -92,6 +92,11 @@ function assertBuildCurrent(file: string): void {
   if (reason) throw new BackendUnavailableError('wasm-simd', reason);
 }
 
+/** The rows and columns of the (padded) image a convolution's windows read: what a padded copy holds. */
+function windowExtent(g: ref.Conv2dGeometry): { Hp: number; Wp: number } {
+  return { Hp: (g.outH - 1) * g.strideH + (g.kernelH - 1) * g.dilationH + 1, Wp: (g.outW - 1) * g.strideW + (g.kernelW - 1) * g.dilationW + 1 };
+}
+
 /** The build `wanted` names, or for 'auto' the FMA build where the engine compiles it. */
 function chooseBuild(wanted: 'auto' | WasmSimdBuild): { build: WasmSimdBuild; bytes: Uint8Array<ArrayBuffer> } {
   if (wanted !== 'plain') {
@@ -273,8 +278,8 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
         const T = Math.min(threads, g.batch);
         if (forwardStrategy(g) === 'direct') {
           // The extent the windows read; x itself when that is exactly x (no padding, rows as wide as the windows span).
-          const Wp = (g.outW - 1) * g.strideW + (g.kernelW - 1) * g.dilationW + 1;
-          let Hp = (g.outH - 1) * g.strideH + (g.kernelH - 1) * g.dilationH + 1;
+          const { Wp } = windowExtent(g);
+          let { Hp } = windowExtent(g);
           if (g.padTop === 0 && g.padLeft === 0 && Wp === g.inW && Hp <= g.inH) Hp = g.inH;
           const offsets = arena.alloc(taps, 'the tap offsets');
           k.directTapOffsets(g.inChannelsPerGroup, g.kernelH, g.kernelW, g.dilationH, g.dilationW, Hp, Wp, offsets);
@@ -306,7 +311,8 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
         // Images per GEMM: enough side by side for about 1024 columns (LeNet conv2: 8 images of 100), one for big images.
         const perGemm = Math.max(1, Math.min(chunkSize(g.batch), Math.floor(1024 / P)));
         // im2col's columns, or the padded images the windows read (which a stride above the kernel makes larger).
-        const padded = g.inChannelsPerGroup * ((g.outH - 1) * g.strideH + (g.kernelH - 1) * g.dilationH + 1) * ((g.outW - 1) * g.strideW + (g.kernelW - 1) * g.dilationW + 1);
+        const { Hp, Wp } = windowExtent(g);
+        const padded = g.inChannelsPerGroup * Hp * Wp;
         const cols = Array.from({ length: T }, () => arena.alloc(Math.max(taps * P, padded) * perGemm, 'an im2col buffer'));
         const dcols = Array.from({ length: T }, () => (dx ? arena.alloc(taps * P * perGemm, 'a column-gradient buffer') : 0));
         // Per thread: the gathered dy, its transpose (for dwᵀ = cols · dyᵀ), dwᵀ, and two i32 tables (see conv2dBackwardRange).

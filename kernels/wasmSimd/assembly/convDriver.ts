@@ -76,14 +76,12 @@ export function conv2dBackwardRange(
   const cg = Cin / groups;
   const og = Cout / groups;
   const taps = cg * kh * kw;
-  // How dw is summed. Unit stride, no dilation, rows of 16 or more: straight from the (padded)
-  // image, no im2col (directDw.ts; LeNet conv1, rows of 28: ~1.4x). Shorter rows leave too few
-  // f32x4 per row (LeNet conv2, rows of 10: im2col and a GEMM ~1.3x faster); other strides and
-  // dilations: im2col and a GEMM.
-  // Else, with channels in blocks of 8 (LeNet conv2's 16), the GEMM dwᵀ = cols · dyᵀ reading cols
-  // from the image itself (implicitDw.ts: no im2col; LeNet conv2's dw 1.6-1.7x faster, the same
-  // bits); else im2col and that GEMM.
-  // `readImage` 0: always im2col (the backend's convBackward: 'im2col').
+  // How dw is summed, straight from the (padded) image where a kernel for that applies, so no im2col:
+  // - direct (directDw.ts): unit stride, no dilation, rows of 16 or more (LeNet conv1, rows of 28: ~1.4x;
+  //   on rows of 10 im2col's path was 1.3x faster);
+  // - implicit (implicitDw.ts): output channels in blocks of 8, any stride (LeNet conv2: 1.6-1.7x, the
+  //   same bits as im2col's path);
+  // - else im2col and the GEMM dwᵀ = cols · dyᵀ. `readImage` 0 (convBackward: 'im2col') forces that.
   const direct = readImage != 0 && sh == 1 && sw == 1 && dh == 1 && dw == 1 && outW >= 16;
   const implicit = readImage != 0 && !direct && og % 8 == 0;
   // The extent of the image the windows read (padded where they reach past it).
@@ -114,9 +112,12 @@ export function conv2dBackwardRange(
         const dyFirst = f32At(dy, (first * Cout + g * og) * P);
         // One image's group of dy rows is already [og][P]; several are gathered side by side (for the GEMMs).
         const dyg = G == 1 ? dyFirst : dys;
+        // The images as the windows read them: x itself, or zero-padded copies where im2col's columns would go.
+        if ((implicit || direct) && !inPlace) {
+          for (let i = 0; i < G; i++) padImage(f32At(x, ((first + i) * Cin + g * cg) * H * W), cg, H, W, padTop, padLeft, Hp, Wp, f32At(cols, i * cg * Hp * Wp));
+        }
+        const xs = inPlace ? f32At(x, (first * Cin + g * cg) * H * W) : cols;
         if (implicit) {
-          if (!inPlace) for (let i = 0; i < G; i++) padImage(f32At(x, ((first + i) * Cin + g * cg) * H * W), cg, H, W, padTop, padLeft, Hp, Wp, f32At(cols, i * cg * Hp * Wp));
-          const xs = inPlace ? f32At(x, (first * Cin + g * cg) * H * W) : cols;
           gatherDyT(dy, first, G, Cout, g * og, og, P, dysT);
           implicitWeightGradientT(xs, xStride, G, positions, P, offsets, taps, dysT, og, dwT);
           addTransposed(dwg, dwT, taps, og);
@@ -133,9 +134,6 @@ export function conv2dBackwardRange(
           addTransposed(dwg, dwT, taps, og);
           if (dx != 0 && G > 1) gatherDy(dy, first, G, Cout, g * og, og, P, dys);
         } else {
-          // The images as the windows read them: x itself, or zero-padded copies where im2col's columns would go (cg·Hp·Wp <= taps·P).
-          if (!inPlace) for (let i = 0; i < G; i++) padImage(f32At(x, ((first + i) * Cin + g * cg) * H * W), cg, H, W, padTop, padLeft, Hp, Wp, f32At(cols, i * cg * Hp * Wp));
-          const xs = inPlace ? f32At(x, (first * Cin + g * cg) * H * W) : cols;
           directWeightGradient(xs, xStride, rowsH, rowsW, dyFirst, <usize>(Cout * P) << 2, G, og, cg, kh, kw, outH, outW, dwg);
           if (dx != 0 && G > 1) gatherDy(dy, first, G, Cout, g * og, og, P, dys);
         }

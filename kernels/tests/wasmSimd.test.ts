@@ -82,6 +82,12 @@ describe('wasm-simd conv2d forward paths', () => {
       [[32, 6, 14, 14], [16, 6, 5, 5], {}],
       [[5, 4, 9, 11], [10, 2, 3, 2], { padding: [1, 2], stride: [2, 1], dilation: [1, 2], groups: 2 }],
       [[3, 3, 7, 13], [5, 3, 1, 1], {}],
+      // Row tails past the 8-wide blocks, computed four rows a block (tails of 1-2), two (3-4), then
+      // the rows left: outW 10 (tail 2), 9 (1), 12 (4); outH 7 at stride 2 (4 + 2 + 1), 9 (4 + 4 + 1), 7 (2 + 2 + 2 + 1);
+      // 7, 5 and 6 channels (blocks of 4 then 3, 1 and 2 channels; 2 take two rows at a time, here an odd number).
+      [[2, 5, 15, 12], [7, 5, 3, 3], { stride: [2, 1] }],
+      [[3, 2, 11, 11], [5, 2, 3, 3], {}],
+      [[2, 3, 9, 14], [6, 3, 3, 3], {}],
     ] as const) {
       const x = float32Tensor(xShape, 1, 'cancelling');
       const w = float32Tensor(wShape, 2, 'cancelling');

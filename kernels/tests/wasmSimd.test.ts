@@ -101,15 +101,17 @@ describe('wasm-simd conv2d forward paths', () => {
   });
 });
 
-describe('wasm-simd conv2d weight gradient read straight from the image (unit stride, rows of 16 or more)', () => {
-  // Every row tail (outW 28, 17, 19, 22: outW % 4 = 0, 1, 3, 2), an odd kernel width (a lone last tap), output channels not a
-  // multiple of 4, groups, padding (the padded copy) and none (x read in place), a batch the threads
-  // split; dx asked for or not. The suite draws rows this long one case in seven; these pin every tail.
+describe('wasm-simd conv2d weight gradient read straight from the image (unit stride, rows of 16 or more, through the tap table)', () => {
+  // Every row tail (outW 28, 17, 19, 22, 16: outW % 4 = 0, 1, 3, 2, 0), every last block of taps (25, 30, 24, 18, 9 taps:
+  // 1, 2, 4, 2, 1 left after blocks of 4), output channels odd (a lone last channel), groups, dilation, padding
+  // (the padded copy) and none (x read in place), a batch the threads split; dx asked for or not.
+  // The suite draws rows this long one case in seven; these pin every tail.
   const cases = [
     [[20, 1, 28, 28], [6, 1, 5, 5], { padding: 2 }],
     [[3, 4, 9, 21], [6, 2, 3, 5], { groups: 2 }],
     [[2, 3, 6, 22], [5, 3, 2, 4], { padding: [1, 0] }],
     [[2, 2, 5, 21], [3, 2, 3, 3], { padding: { top: 0, bottom: 1, left: 2, right: 1 } }],
+    [[3, 1, 12, 20], [5, 1, 3, 3], { dilation: [2, 2] }],
   ] as const;
   for (const [xShape, wShape, options] of cases) {
     for (const inputGradient of [true, false]) {

@@ -305,9 +305,10 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
         const dyp = input(dy, 'dy');
         // Zeroed: col2im adds into it. 0 (none) when the caller asked for no dx: the kernel skips its GEMM and col2im.
         const dx = g.inputGradient ? arena.zeros(ref.sizeOf(x.shape), 'dx') : 0;
-        // One weight-gradient slot per chunk of images, summed below in chunk order (deterministic).
+        // One slot per chunk of images, dw then db, summed below in chunk order (deterministic).
         const chunks = Math.ceil(g.batch / chunkSize(g.batch));
-        const dw = arena.zeros(chunks * ref.sizeOf(weight.shape), 'the per-chunk dw accumulators');
+        const slot = ref.sizeOf(weight.shape) + g.outChannels;
+        const dw = arena.zeros(chunks * slot, 'the per-chunk dw and db accumulators');
         // Images per GEMM: enough side by side for about 1024 columns (LeNet conv2: 8 images of 100), one for big images.
         const perGemm = Math.max(1, Math.min(chunkSize(g.batch), Math.floor(1024 / P)));
         // im2col's columns, or the padded images the windows read (which a stride above the kernel makes larger).
@@ -317,13 +318,14 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
         const dcols = Array.from({ length: T }, () => (dx ? arena.alloc(taps * P * perGemm, 'a column-gradient buffer') : 0));
         // Per thread: the gathered dy, its transpose (for dwᵀ = cols · dyᵀ), dwᵀ, and two i32 tables (see conv2dBackwardRange).
         const dys = Array.from({ length: T }, () => arena.alloc(2 * og * P * perGemm + taps * og + taps + P, 'the gathered-dy buffers'));
-        const db = arena.alloc(g.outChannels, 'db');
         const wT = arena.alloc(ref.sizeOf(weight.shape), 'the transposed weight');
         for (let grp = 0; grp < g.groups; grp++) k.transpose(wp + 4 * grp * og * taps, og, taps, wT + 4 * grp * og * taps);
         const readImage = convBackward === 'auto' ? 1 : 0;
         await shareBatch(g.batch, 'conv2dBackwardRange', (t) => ({ before: [xp, wT, dyp, dx, dw, cols[t], dcols[t], dys[t], perGemm, readImage], after: geometryArgs(g) }));
-        for (let c = 1; c < chunks; c++) k.addInto(dw, dw + 4 * c * ref.sizeOf(weight.shape), ref.sizeOf(weight.shape));
-        k.sumBias(dyp, g.batch, g.outChannels, P, db);
+        for (let c = 1; c < chunks; c++) k.addInto(dw, dw + 4 * c * slot, slot);
+        // db as a tensor of its own (a resident result is freed on its own).
+        const db = arena.alloc(g.outChannels, 'db');
+        heap.f32(db, g.outChannels).set(heap.f32(dw + 4 * ref.sizeOf(weight.shape), g.outChannels));
         return { dx: dx ? output(dx, x.shape) : null, dw: output(dw, weight.shape), db: output(db, [g.outChannels]) };
       });
     },

@@ -2,7 +2,7 @@
 // of images from a counter in shared memory (atomic add) until none are left, so a thread that runs
 // slower (a busy or throttled core) simply takes fewer chunks.
 import { sgemm } from './gemm';
-import { addBias, im2col, col2im } from './conv';
+import { addBias, im2col, col2im, sumBias } from './conv';
 import { convDirectImage, directTapOffsets, padImage } from './directConv';
 import { implicitWeightGradientT, windowCorners } from './implicitDw';
 import { directWeightGradient } from './directDw';
@@ -58,11 +58,12 @@ export function conv2dForwardRange(
 
 /**
  * For the images this thread claims: dx[n] = col2im(Wᵀ · dy[n]) and, into the claimed chunk's own
- * zeroed slot of `dwChunks` ([chunks][Cout * taps]), the sum of dy[n] · im2col(x[n])ᵀ, per group,
- * computed as (im2col(x[n]) · dy[n]ᵀ)ᵀ (or read straight from x where that is faster: see `direct` below).
- * One slot per chunk, summed by the host in chunk order: the result does not depend on which thread
- * took which chunk, so it is deterministic. `wT` holds each group's Wᵀ; dx must be zeroed, or 0 when
- * the caller wants no dx (a first layer): then neither Wᵀ · dy nor col2im runs.
+ * zeroed slot of `dwChunks` ([chunks][Cout * taps + Cout]), the sum of dy[n] · im2col(x[n])ᵀ, per group,
+ * computed as (im2col(x[n]) · dy[n]ᵀ)ᵀ (or read straight from x where that is faster: see `direct` below),
+ * followed by the chunk's db (dy summed over its images and positions). One slot per chunk, summed
+ * by the host in chunk order: the result does not depend on which thread took which chunk, so it
+ * is deterministic. `wT` holds each group's Wᵀ; dx must be zeroed, or 0 when the caller wants no
+ * dx (a first layer): then neither Wᵀ · dy nor col2im runs.
  *
  * `perGemm` images sit side by side in `cols` (or their padded copies, for the direct dw), `dcols` and `dys` ([rows][perGemm * P]), so the small
  * layers' GEMMs get a long enough k (dw) or n (dcols) to amortize their edges (LeNet's conv2 has
@@ -77,12 +78,12 @@ export function conv2dBackwardRange(
   const og = Cout / groups;
   const taps = cg * kh * kw;
   // How dw is summed, straight from the (padded) image where a kernel for that applies, so no im2col:
-  // - direct (directDw.ts): unit stride, no dilation, rows of 16 or more (LeNet conv1, rows of 28: ~1.4x;
-  //   on rows of 10 im2col's path was 1.3x faster);
+  // - direct (directDw.ts): unit stride, rows of 16 or more, through the tap table (LeNet conv1, rows
+  //   of 28: ~1.4x, then 1.4-1.6x more with blocks of 2 channels x 4 taps; on rows of 10 im2col's path was 1.3x faster);
   // - implicit (implicitDw.ts): output channels in blocks of 8, any stride (LeNet conv2: 1.6-1.7x, the
   //   same bits as im2col's path);
   // - else im2col and the GEMM dwᵀ = cols · dyᵀ. `readImage` 0 (convBackward: 'im2col') forces that.
-  const direct = readImage != 0 && sh == 1 && sw == 1 && dh == 1 && dw == 1 && outW >= 16;
+  const direct = readImage != 0 && sh == 1 && sw == 1 && outW >= 16;
   const implicit = readImage != 0 && !direct && og % 8 == 0;
   // The extent of the image the windows read (padded where they reach past it).
   const Hp = (outH - 1) * sh + (kh - 1) * dh + 1;
@@ -97,13 +98,13 @@ export function conv2dBackwardRange(
   const dwT = f32At(dysT, og * perGemm * P);
   const offsets = f32At(dwT, taps * og);
   const positions = f32At(offsets, taps);
-  if (implicit) {
-    directTapOffsets(cg, kh, kw, dh, dw, rowsH, rowsW, offsets);
-    windowCorners(outH, outW, sh, sw, rowsW, positions);
-  }
+  if (implicit || direct) directTapOffsets(cg, kh, kw, dh, dw, rowsH, rowsW, offsets);
+  if (implicit) windowCorners(outH, outW, sh, sw, rowsW, positions);
   for (let n0 = claim(counter, chunk, N); n0 < N; n0 = claim(counter, chunk, N)) {
-    const dwPartial = f32At(dwChunks, (n0 / chunk) * Cout * taps);
+    const dwPartial = f32At(dwChunks, (n0 / chunk) * (Cout * taps + Cout));
     const end = min(N, n0 + chunk);
+    // The chunk's db after its dw, in the same slot (so the host's one sum over the slots gives both).
+    sumBias(f32At(dy, n0 * Cout * P), end - n0, Cout, P, f32At(dwPartial, Cout * taps));
     for (let first = n0; first < end; first += perGemm) {
       const G = min(perGemm, end - first);
       const ld = G * P;
@@ -134,7 +135,7 @@ export function conv2dBackwardRange(
           addTransposed(dwg, dwT, taps, og);
           if (dx != 0 && G > 1) gatherDy(dy, first, G, Cout, g * og, og, P, dys);
         } else {
-          directWeightGradient(xs, xStride, rowsH, rowsW, dyFirst, <usize>(Cout * P) << 2, G, og, cg, kh, kw, outH, outW, dwg);
+          directWeightGradient(xs, xStride, rowsW, offsets, taps, dyFirst, <usize>(Cout * P) << 2, G, og, outH, outW, dwg);
           if (dx != 0 && G > 1) gatherDy(dy, first, G, Cout, g * og, og, P, dys);
         }
         if (dx == 0) continue;

@@ -105,6 +105,15 @@ export interface MachineLimit {
   readonly method: string;
 }
 
+/**
+ * The limit on `threads` threads alone (fused multiply-adds where relaxed SIMD compiles): for a figure
+ * measured on that many threads, taken in the same run as the figure (the machine's limit moves).
+ */
+export async function measureLimitOn(threads: number): Promise<number> {
+  const bytes = (await fusedPeakModule()) ?? (await compilePeakModule(false));
+  return threads === 1 ? measureHere(bytes) : measureThreads(bytes, threads);
+}
+
 export async function measureMachineLimit(): Promise<MachineLimit> {
   const cores = availableParallelism();
   const plain = await compilePeakModule(false);

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createWasmSimdBackend } from '../kernels/wasmSimd/index.ts';
 import { benchCases } from './cases.ts';
+import { measureLimitOn } from './machineLimit.ts';
 import { timeCase } from './timing.ts';
 
 const HELP = `npm run peers -- [options]
@@ -27,8 +28,39 @@ const PYTORCH_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'peers', 'p
 const BATCH = 256;
 
 /** What is compared, in milliseconds per call: ours from the bench's cases, PyTorch's from pytorch.py. */
-const ITEMS = ['step', 'conv1 forward', 'conv1 forward+backward', 'conv2 forward', 'conv2 forward+backward'] as const;
-type Item = (typeof ITEMS)[number];
+export const ITEMS = ['step', 'conv1 forward', 'conv1 forward+backward', 'conv2 forward', 'conv2 forward+backward'] as const;
+export type Item = (typeof ITEMS)[number];
+
+/** Per thread count, each round's figures: ours, PyTorch's, and the wasm SIMD limit (GFLOP/s) measured just before them. */
+export type PeerSamples = Record<number, { ours: Record<Item, number>[]; pytorch: Record<Item, number>[]; limit: number[] }>;
+
+export interface PeerRow {
+  item: Item;
+  threads: number;
+  oursMs: number;
+  pytorchMs: number;
+  /** PyTorch's time / ours: above 1, ours is faster. */
+  speedup: number;
+  oursGflops: number | null;
+  pytorchGflops: number | null;
+  /** The item's flops at the median wasm SIMD limit: no kernel doing the same multiply-adds in f32x4 lanes runs faster. Null for the step. */
+  wasmFloorMs: number | null;
+  /** PyTorch ran faster than that floor. */
+  aboveWasmLimit: boolean;
+}
+
+/**
+ * Floating-point operations of a conv item (the bench's count: 2 per multiply-add; forward plus
+ * backward computes y, dx and dw, as both sides do here), so each side's GFLOP/s can be set against
+ * the WebAssembly SIMD limit measured in the same round.
+ */
+export function convFlops(item: Item): number | null {
+  if (item === 'step') return null;
+  const cases = benchCases();
+  const work = (shape: string, op: string) => cases.find((c) => c.shape === shape && c.op === op)!.work;
+  const shape = item.startsWith('conv1') ? 'lenet-conv1' : 'lenet-conv2';
+  return work(shape, 'conv2d') + (item.endsWith('forward+backward') ? work(shape, 'conv2dBackward') : 0);
+}
 
 function pythonWithTorch(): { python: string; version: string } | { missing: string } {
   const python = process.env.PYTORCH_PYTHON || 'python3';
@@ -71,6 +103,21 @@ const median = (values: number[]) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
+/** Each item's medians over the rounds, its ratio, both sides' GFLOP/s and the wasm floor. */
+export function peerRows(samples: PeerSamples, threadCounts: readonly number[], flopsOf: (item: Item) => number | null = convFlops): PeerRow[] {
+  return threadCounts.flatMap((threads) => {
+    const limit = median(samples[threads].limit);
+    return ITEMS.map((item) => {
+      const a = median(samples[threads].ours.map((m) => m[item]));
+      const b = median(samples[threads].pytorch.map((m) => m[item]));
+      const flops = flopsOf(item);
+      const gflops = (ms: number) => (flops === null ? null : flops / ms / 1e6);
+      const floorMs = flops === null ? null : flops / limit / 1e6;
+      return { item, threads, oursMs: a, pytorchMs: b, speedup: b / a, oursGflops: gflops(a), pytorchGflops: gflops(b), wasmFloorMs: floorMs, aboveWasmLimit: floorMs !== null && b < floorMs };
+    });
+  });
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { rounds: { type: 'string', default: '2' }, time: { type: 'string', default: '1000' }, threads: { type: 'string', default: '1,2' }, out: { type: 'string', default: 'bench/results' }, help: { type: 'boolean', default: false } } });
   if (values.help) return void console.log(HELP);
@@ -79,37 +126,43 @@ async function main(): Promise<void> {
   const rounds = Number(values.rounds);
   const timeMs = Number(values.time);
   const threadCounts = values.threads.split(',').map(Number);
-  const samples: Record<string, { ours: Record<Item, number>[]; pytorch: Record<Item, number>[] }> = {};
+  const samples: PeerSamples = {};
   let variant = '';
   for (let round = 1; round <= rounds; round++) {
     for (const threads of threadCounts) {
       process.stderr.write(`round ${round}/${rounds}, ${threads} thread(s): wasm-simd, then PyTorch ${found.version}\n`);
-      const s = (samples[threads] ??= { ours: [], pytorch: [] });
+      const s = (samples[threads] ??= { ours: [], pytorch: [], limit: [] });
+      s.limit.push(await measureLimitOn(threads));
       const mine = await ours(threads, timeMs);
       variant = mine.variant.replace(/, \d+ threads?$/, '');
       s.ours.push(mine.ms);
       s.pytorch.push(pytorch(found.python, threads, timeMs));
     }
   }
-  const rows = threadCounts.flatMap((threads) => ITEMS.map((item) => {
-    const a = median(samples[threads].ours.map((m) => m[item]));
-    const b = median(samples[threads].pytorch.map((m) => m[item]));
-    return { item, threads, oursMs: a, pytorchMs: b, speedup: b / a };
-  }));
+  const limits = Object.fromEntries(threadCounts.map((t) => [t, median(samples[t].limit)]));
+  const rows = peerRows(samples, threadCounts);
   const perSecond = (ms: number) => `${((BATCH * 1000) / ms).toFixed(0)} ex/s`;
-  const fmt = (item: Item, ms: number) => (item === 'step' ? `${perSecond(ms)} (${ms.toFixed(1)} ms)` : `${ms.toFixed(2)} ms`);
+  const fmt = (item: Item, ms: number, gflops: number | null) => (item === 'step' ? `${perSecond(ms)} (${ms.toFixed(1)} ms)` : `${ms.toFixed(2)} ms ${`(${gflops!.toFixed(0)} GF/s)`.padStart(10)}`);
   console.log(`\nwasm-simd (${variant}) against PyTorch ${found.version} (${found.python}), medians of ${rounds} interleaved rounds; ratio = PyTorch's time / ours (above 1: ours is faster)\n`);
-  console.log(`${'what'.padEnd(24)}  threads  ${'wasm-simd'.padEnd(20)}  ${'PyTorch'.padEnd(20)}  ratio`);
-  for (const r of rows) console.log(`${r.item.padEnd(24)}  ${String(r.threads).padStart(7)}  ${fmt(r.item, r.oursMs).padEnd(20)}  ${fmt(r.item, r.pytorchMs).padEnd(20)}  ${r.speedup.toFixed(2)}x`);
+  console.log(`${'what'.padEnd(24)}  threads  ${'wasm-simd'.padEnd(22)}  ${'PyTorch'.padEnd(22)}  ratio  ${'wasm floor'.padEnd(10)}`);
+  for (const r of rows) {
+    const floor = r.wasmFloorMs === null ? '' : `${r.wasmFloorMs.toFixed(2)} ms${r.aboveWasmLimit ? ' *' : ''}`;
+    console.log(`${r.item.padEnd(24)}  ${String(r.threads).padStart(7)}  ${fmt(r.item, r.oursMs, r.oursGflops).padEnd(22)}  ${fmt(r.item, r.pytorchMs, r.pytorchGflops).padEnd(22)}  ${`${r.speedup.toFixed(2)}x`.padStart(5)}  ${floor}`);
+  }
+  console.log(`\nwasm floor: the item's flops at the WebAssembly SIMD limit measured in each round (${threadCounts.map((t) => `${limits[t].toFixed(1)} GFLOP/s on ${t} thread${t === 1 ? '' : 's'}`).join(', ')}; ` +
+    `${variant.startsWith('fma') ? 'fused multiply-adds' : 'mul+add'}): no kernel doing the same multiply-adds in f32x4 lanes can run faster.`);
+  if (rows.some((r) => r.aboveWasmLimit)) console.log('* PyTorch ran faster than that floor (wider vectors: AVX-512 or AVX2 FMA on 8 lanes); matching it would take fewer multiply-adds, not a better f32x4 kernel.');
   const best = (who: 'oursMs' | 'pytorchMs') => Math.min(...rows.filter((r) => r.item === 'step').map((r) => r[who]));
   console.log(`\nLeNet training step, each at its best thread count: wasm-simd ${perSecond(best('oursMs'))}, PyTorch ${perSecond(best('pytorchMs'))}: ${(best('pytorchMs') / best('oursMs')).toFixed(2)}x`);
   mkdirSync(values.out, { recursive: true });
   const file = join(values.out, `peers-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), pytorch: found.version, wasmSimd: variant, rounds, timeMs, rows, samples }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), pytorch: found.version, wasmSimd: variant, rounds, timeMs, wasmLimitGflops: limits, rows, samples }, null, 2)}\n`);
   console.log(`wrote ${file}`);
 }
 
-main().catch((error) => {
-  console.error(`peers: ${(error as Error).message}`);
-  process.exit(1);
-});
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main().catch((error) => {
+    console.error(`peers: ${(error as Error).message}`);
+    process.exit(1);
+  });
+}

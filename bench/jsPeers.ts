@@ -19,6 +19,7 @@ import * as ref from '../reference/index.ts';
 import type { Backend } from '../kernels/backend.ts';
 import { benchCases, type BenchCase } from './cases.ts';
 import type { BenchResult } from './report.ts';
+import { isMain } from './isMain.ts';
 
 export interface JsPeer {
   readonly runtime: 'tfjs-wasm' | 'onnxruntime-web-wasm';
@@ -230,7 +231,7 @@ async function child(peer: JsPeer, options: PeerOptions): Promise<Figure[]> {
   return figures;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1] && process.argv[2]) {
+if (isMain(import.meta.url) && process.argv[2]) {
   const { peer, options } = JSON.parse(process.argv[2]) as { peer: JsPeer; options: PeerOptions };
   child(peer, options).then(
     (figures) => { process.stdout.write(`${JSON.stringify({ figures })}\n`); process.exit(0); },

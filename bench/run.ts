@@ -15,6 +15,7 @@ import { measureMachineLimit } from './machineLimit.ts';
 import { timeCase } from './timing.ts';
 import { timeJsPeers } from './jsPeers.ts';
 import { formatComparison, formatNotTimed, formatPeers, formatSvg, formatTable, type BenchReport, type BenchResult } from './report.ts';
+import { isMain } from './isMain.ts';
 
 const HELP = `npm run bench -- [options]
 
@@ -178,7 +179,7 @@ async function browserResults(o: { quick: boolean; timeMs: number; shapes?: stri
 }
 
 // Run only as the script (the tests import timeCase without starting a benchmark).
-if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'))) {
+if (isMain(import.meta.url)) {
   main().catch((error: Error) => {
     console.error(`bench: ${error.message}`);
     process.exit(1);

@@ -6,7 +6,6 @@
  * is `trainStep` (fixtures/lenet/model.ts) at batch 256 with resident parameters, as the bench times
  * it; the bench checks it (`npm run bench`), this only times it. `--help` for the options.
  */
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createRandom, type Tensor } from '../reference/index.ts';
 import { wrapOperations } from '../kernels/backend.ts';
@@ -15,6 +14,7 @@ import { LENET } from '../fixtures/lenet/architecture.ts';
 import { initParameters, toDevice, trainStep } from '../fixtures/lenet/model.ts';
 import { float32Tensor } from '../properties/tensors.ts';
 import { layerNames, releaseParameters } from './trainStep.ts';
+import { isMain } from './isMain.ts';
 
 const HELP = `npm run profile-step -- [options]
 
@@ -137,7 +137,7 @@ async function main(): Promise<void> {
   console.log(formatStepProfile(await profileStep({ threads: values.threads.split(',').map(Number), steps }), steps));
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+if (isMain(import.meta.url)) {
   main().catch((error) => {
     console.error(error instanceof Error ? error.message : error);
     process.exit(1);

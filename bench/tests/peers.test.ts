@@ -25,9 +25,11 @@ describe('npm run peers: the rows it prints', () => {
     };
     const rows = peerRows(samples, [1], flopsOf);
     const conv2 = rows.find((r) => r.item === 'conv2 forward')!;
-    expect(conv2).toMatchObject({ threads: 1, oursMs: 30, pytorchMs: 11, wasmFloorMs: 20, aboveWasmLimit: true });
+    expect(conv2).toMatchObject({ threads: 1, oursMs: 30, pytorchMs: 11, limitGflops: 50, wasmFloorMs: 20, aboveWasmLimit: true });
     expect(conv2.speedup).toBeCloseTo(11 / 30);
     expect(conv2.oursGflops).toBeCloseTo(1e9 / 30 / 1e6);
+    // Each side's fastest round too (PyTorch's moves the most between processes).
+    expect(conv2).toMatchObject({ oursFastestMs: 25, pytorchFastestMs: 10 });
     // PyTorch at 40 ms is under the limit: reachable.
     expect(rows.find((r) => r.item === 'conv1 forward')).toMatchObject({ wasmFloorMs: 20, aboveWasmLimit: false });
     // The step has no flop count: no floor, never marked.

@@ -88,6 +88,10 @@ describe('wasm-simd conv2d forward paths', () => {
       [[2, 5, 15, 12], [7, 5, 3, 3], { stride: [2, 1] }],
       [[3, 2, 11, 11], [5, 2, 3, 3], {}],
       [[2, 3, 9, 14], [6, 3, 3, 3], {}],
+      // A tail of 3 (outW 11); rows of 4 and 2 (no 8-wide block at all) with outH 2 and 3 (2 + 1, no 4-row block).
+      [[2, 2, 6, 13], [5, 2, 3, 3], {}],
+      [[2, 2, 4, 6], [6, 2, 3, 3], {}],
+      [[1, 2, 5, 4], [3, 2, 3, 3], {}],
     ] as const) {
       const x = float32Tensor(xShape, 1, 'cancelling');
       const w = float32Tensor(wShape, 2, 'cancelling');
@@ -102,16 +106,18 @@ describe('wasm-simd conv2d forward paths', () => {
 });
 
 describe('wasm-simd conv2d weight gradient read straight from the image (unit stride, rows of 16 or more, through the tap table)', () => {
-  // Every row tail (outW 28, 17, 19, 22, 16: outW % 4 = 0, 1, 3, 2, 0), every last block of taps (25, 30, 24, 18, 9 taps:
-  // 1, 2, 4, 2, 1 left after blocks of 4), output channels odd (a lone last channel), groups, dilation, padding
-  // (the padded copy) and none (x read in place), a batch the threads split; dx asked for or not.
-  // The suite draws rows this long one case in seven; these pin every tail.
+  // Every row tail (outW 28, 17, 19, 22, 16, 16, 18: outW % 4 = 0, 1, 3, 2, 0, 0, 2), every last block of taps (25, 30,
+  // 24, 18, 9, 15, 18 taps: 1, 2, 4, 2, 1, 3, 2 left after blocks of 4), output channels odd (a lone last channel), groups,
+  // dilation read in place and through the padded copy, padding (the padded copy) and none (x read in place), a batch
+  // the threads split; dx asked for or not. The suite draws rows this long one case in seven; these pin every tail.
   const cases = [
     [[20, 1, 28, 28], [6, 1, 5, 5], { padding: 2 }],
     [[3, 4, 9, 21], [6, 2, 3, 5], { groups: 2 }],
     [[2, 3, 6, 22], [5, 3, 2, 4], { padding: [1, 0] }],
     [[2, 2, 5, 21], [3, 2, 3, 3], { padding: { top: 0, bottom: 1, left: 2, right: 1 } }],
     [[3, 1, 12, 20], [5, 1, 3, 3], { dilation: [2, 2] }],
+    [[2, 1, 8, 20], [5, 1, 3, 5], {}],
+    [[2, 2, 10, 20], [3, 2, 3, 3], { dilation: 2, padding: 1 }],
   ] as const;
   for (const [xShape, wShape, options] of cases) {
     for (const inputGradient of [true, false]) {

@@ -71,7 +71,7 @@ export function convDirectImage(
   for (let o = 0; o < og; o += 4) {
     const rows = min(4, og - o);
     if (rows <= 2) {
-      // One or two channels left (LeNet conv1's 6 = 4 + 2): a 2x8 block, not a 4x8 one half of whose work is thrown away.
+      // One or two channels left (LeNet conv1's 6 = 4 + 2): 2 channels x 2 rows x 8 columns, not a 4x8 block half of whose work is thrown away.
       convDirectPair(xp, Wp, w + <usize>o * rowA, bias == 0 ? 0 : bias + (<usize>o << 2), offsets, taps, rows, sh, outH, outW, y + (<usize>(o * P) << 2));
       continue;
     }
@@ -321,6 +321,7 @@ function convDirectPair(xp: usize, Wp: i32, w: usize, bias: usize, offsets: usiz
       }
     }
   }
-  // The tail in the 4-channel tail block, the pair's two rows of w taken twice (8 chains of multiply-adds, not 2).
+  // The tails in the 4-channel tail block with the pair's two rows of w taken twice: 8 chains of multiply-adds, half of
+  // them never stored (a 2-channel tail block would have 4, and leave the FMA pipeline as idle as the 2x4 block it replaced).
   if (mainEnd < outW) convDirectTail(xp, Wp, a0, a1, a0, a1, withBias, bv0, bv1, bv0, bv1, offsets, taps, rows, sh, outH, outW, mainEnd, y);
 }

@@ -23,6 +23,11 @@ const HELP = `npm run peers -- [options]
   --time MS      timing budget per figure and round (default 1000)
   --threads LIST thread counts (default 1,2)
   --out DIR      where the JSON goes (default bench/results)
+  --pytorch-malloc tuned|default
+                 tuned (the default): PyTorch runs with glibc's malloc told to keep freed memory
+                 (MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_), as PyTorch's CPU tuning advice
+                 (jemalloc, tcmalloc) would have it; default: glibc as it comes, whose page faults
+                 on every step's activations cost PyTorch up to 6x on this kind of VM
 PYTORCH_PYTHON  a python with torch (default python3); without one this prints how to get it and exits 0`;
 
 const PYTORCH_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'peers', 'pytorch.py');
@@ -102,8 +107,24 @@ async function ours(threads: number, timeMs: number): Promise<{ variant: string;
   }
 }
 
-function pytorch(python: string, threads: number, timeMs: number): Record<Item, number> {
-  const run = spawnSync(python, [PYTORCH_SCRIPT, String(threads), String(timeMs / 1000)], { encoding: 'utf8' });
+/**
+ * glibc malloc settings for PyTorch's process: blocks under 32 MiB come from the heap, not from their
+ * own mmap, and freed memory stays with the process. glibc's defaults hand a step's multi-megabyte
+ * activations back to the kernel and fault them in again on the next step; on this project's VMs a
+ * page fault costs tens of microseconds, and PyTorch's 1-thread step took 90-140 ms where it takes
+ * 18-30 with these (each setting alone was slower still: 190-290 ms). Our side allocates in wasm
+ * memory, which is faulted in once. Values already in the environment are kept.
+ */
+export const TUNED_MALLOC: Readonly<Record<string, string>> = { MALLOC_MMAP_THRESHOLD_: String(32 * 1024 * 1024), MALLOC_TRIM_THRESHOLD_: String(2 ** 32) };
+
+/** PyTorch's environment: ours, plus the tuned malloc settings the environment does not set itself. */
+export function pytorchEnv(malloc: 'tuned' | 'default', env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return malloc === 'tuned' ? { ...TUNED_MALLOC, ...env } : env;
+}
+
+function pytorch(python: string, threads: number, timeMs: number, malloc: 'tuned' | 'default'): Record<Item, number> {
+  const env = pytorchEnv(malloc);
+  const run = spawnSync(python, [PYTORCH_SCRIPT, String(threads), String(timeMs / 1000)], { encoding: 'utf8', env });
   if (run.status !== 0) throw new Error(`${PYTORCH_SCRIPT} failed: ${run.stderr.trim().split('\n').slice(-3).join(' | ')}`);
   return (JSON.parse(run.stdout.trim().split('\n').pop()!) as { ms: Record<Item, number> }).ms;
 }
@@ -135,8 +156,10 @@ export function peerRows(samples: PeerSamples, threadCounts: readonly number[], 
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { rounds: { type: 'string', default: '2' }, time: { type: 'string', default: '1000' }, threads: { type: 'string', default: '1,2' }, out: { type: 'string', default: 'bench/results' }, help: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: { rounds: { type: 'string', default: '2' }, time: { type: 'string', default: '1000' }, threads: { type: 'string', default: '1,2' }, out: { type: 'string', default: 'bench/results' }, 'pytorch-malloc': { type: 'string', default: 'tuned' }, help: { type: 'boolean', default: false } } });
   if (values.help) return void console.log(HELP);
+  const malloc = values['pytorch-malloc'];
+  if (malloc !== 'tuned' && malloc !== 'default') throw new Error(`--pytorch-malloc must be tuned or default; got '${malloc}'.`);
   const found = pythonWithTorch();
   if ('missing' in found) return void console.log(`peers: skipped. ${found.missing}`);
   const rounds = Number(values.rounds);
@@ -152,14 +175,15 @@ async function main(): Promise<void> {
       const mine = await ours(threads, timeMs);
       variant = mine.variant.replace(/, \d+ threads?$/, '');
       s.ours.push(mine.ms);
-      s.pytorch.push(pytorch(found.python, threads, timeMs));
+      s.pytorch.push(pytorch(found.python, threads, timeMs, malloc));
     }
   }
   const rows = peerRows(samples, threadCounts);
   const limits = Object.fromEntries(rows.map((r) => [r.threads, r.limitGflops]));
   const perSecond = (ms: number) => `${((BATCH * 1000) / ms).toFixed(0)} ex/s`;
   const fmt = (item: Item, ms: number, gflops: number | null) => (item === 'step' ? `${perSecond(ms)} (${ms.toFixed(1)} ms)` : `${ms.toFixed(2)} ms ${`(${gflops!.toFixed(0)} GF/s)`.padStart(10)}`);
-  console.log(`\nwasm-simd (${variant}) against PyTorch ${found.version} (${found.python}), medians of ${rounds} interleaved rounds; ratio = PyTorch's time / ours (above 1: ours is faster)\n`);
+  const mallocNote = malloc === 'tuned' ? `glibc malloc keeping freed memory (${Object.entries(TUNED_MALLOC).map(([k, v]) => `${k}=${process.env[k] ?? v}`).join(' ')})` : 'glibc malloc as it comes';
+  console.log(`\nwasm-simd (${variant}) against PyTorch ${found.version} (${found.python}; ${mallocNote}), medians of ${rounds} interleaved rounds; ratio = PyTorch's time / ours (above 1: ours is faster)\n`);
   console.log(`${'what'.padEnd(24)}  threads  ${'wasm-simd'.padEnd(22)}  ${'PyTorch'.padEnd(22)}  ratio  ${'wasm floor'.padEnd(10)}`);
   for (const r of rows) {
     const floor = r.wasmFloorMs === null ? '' : `${r.wasmFloorMs.toFixed(2)} ms${r.aboveWasmLimit ? ' *' : ''}`;
@@ -174,7 +198,7 @@ async function main(): Promise<void> {
   console.log(`Fastest rounds: wasm-simd ${perSecond(best('oursFastestMs'))}, PyTorch ${perSecond(best('pytorchFastestMs'))}: ${(best('pytorchFastestMs') / best('oursFastestMs')).toFixed(2)}x`);
   mkdirSync(values.out, { recursive: true });
   const file = join(values.out, `peers-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), pytorch: found.version, wasmSimd: variant, rounds, timeMs, wasmLimitGflops: limits, rows, samples }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), pytorch: found.version, wasmSimd: variant, pytorchMalloc: malloc === 'tuned' ? { ...TUNED_MALLOC, ...Object.fromEntries(Object.keys(TUNED_MALLOC).filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]])) } : 'default', rounds, timeMs, wasmLimitGflops: limits, rows, samples }, null, 2)}\n`);
   console.log(`wrote ${file}`);
 }
 

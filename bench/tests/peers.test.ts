@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { convFlops, ITEMS, peerRows, type Item, type PeerSamples } from '../peers.ts';
+import { convFlops, ITEMS, peerRows, pytorchEnv, TUNED_MALLOC, type Item, type PeerSamples } from '../peers.ts';
 
 const figures = (ms: Partial<Record<Item, number>>): Record<Item, number> => Object.fromEntries(ITEMS.map((i) => [i, ms[i] ?? 1])) as Record<Item, number>;
 
@@ -34,5 +34,12 @@ describe('npm run peers: the rows it prints', () => {
     expect(rows.find((r) => r.item === 'conv1 forward')).toMatchObject({ wasmFloorMs: 20, aboveWasmLimit: false });
     // The step has no flop count: no floor, never marked.
     expect(rows.find((r) => r.item === 'step')).toMatchObject({ wasmFloorMs: null, aboveWasmLimit: false, oursGflops: null });
+  });
+
+  it('runs PyTorch with glibc malloc keeping freed memory unless asked not to, keeping values the caller set', () => {
+    expect(pytorchEnv('tuned', { PATH: '/bin' })).toEqual({ PATH: '/bin', ...TUNED_MALLOC });
+    expect(Number(TUNED_MALLOC.MALLOC_MMAP_THRESHOLD_)).toBeGreaterThanOrEqual(5e6); // LeNet's largest activation, 4.8 MB, stays off mmap
+    expect(pytorchEnv('tuned', { MALLOC_TRIM_THRESHOLD_: '0' }).MALLOC_TRIM_THRESHOLD_).toBe('0');
+    expect(pytorchEnv('default', { PATH: '/bin' })).toEqual({ PATH: '/bin' });
   });
 });

@@ -26,7 +26,7 @@ import { BackendUnavailableError, type Backend } from '../backend.ts';
 import { Scratch, WasmHeap } from './memory.ts';
 import { Residency, type DeviceTensor } from '../residency.ts';
 import { WasmTensor } from './resident.ts';
-import { WasmThreadPool } from './threads.ts';
+import { WasmThreadPool, type HelperJob } from './threads.ts';
 
 /** Where `npm run build` writes the two builds (kernels/wasmSimd/build.mjs). */
 const BUILD_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '.cache', 'wasm-simd');
@@ -216,10 +216,19 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
       const { before, after } = job(t);
       return [...before, counter, chunk, N, ...after];
     };
-    const helpers: Promise<void>[] = [];
+    const helpers: HelperJob[] = [];
     for (let t = 1; t < T; t++) helpers.push(pool.call(t - 1, fn, argsOf(t)));
-    (k[fn] as Fn)(...argsOf(0));
-    await Promise.all(helpers);
+    try {
+      (k[fn] as Fn)(...argsOf(0));
+    } finally {
+      await settle(helpers);
+    }
+  }
+  /** Every helper's job done before the scratch it writes is released, even when this thread's part threw; then the first failure, if any. */
+  async function settle(jobs: readonly HelperJob[]): Promise<void> {
+    const settled = await Promise.allSettled(jobs.map((j) => j.wait()));
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
   }
   /**
    * Work with no sum across its units (elements, image planes, images), on every thread: `units`
@@ -231,15 +240,12 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
   async function splitRange(fn: keyof Kernels, units: number, minUnits: number, align: number, argsOf: (start: number, count: number) => number[]): Promise<void> {
     const T = Math.max(1, Math.min(threads, Math.floor(units / minUnits)));
     const per = Math.ceil(units / T / align) * align;
-    const helpers: Promise<void>[] = [];
+    const helpers: HelperJob[] = [];
     for (let t = 1; t < T && t * per < units; t++) helpers.push(pool.call(t - 1, fn, argsOf(t * per, Math.min(per, units - t * per))));
     try {
       (k[fn] as Fn)(...argsOf(0, Math.min(per, units)));
     } finally {
-      // Every helper done before the scratch it writes is released, even when this thread's part threw.
-      const settled = await Promise.allSettled(helpers);
-      const failed = settled.find((r) => r.status === 'rejected');
-      if (failed) throw (failed as PromiseRejectedResult).reason;
+      await settle(helpers);
     }
   }
   /** Elements per thread below which an elementwise kernel runs on one (about 30 µs of work: a message's cost). */

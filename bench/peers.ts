@@ -182,7 +182,10 @@ async function main(): Promise<void> {
   const limits = Object.fromEntries(rows.map((r) => [r.threads, r.limitGflops]));
   const perSecond = (ms: number) => `${((BATCH * 1000) / ms).toFixed(0)} ex/s`;
   const fmt = (item: Item, ms: number, gflops: number | null) => (item === 'step' ? `${perSecond(ms)} (${ms.toFixed(1)} ms)` : `${ms.toFixed(2)} ms ${`(${gflops!.toFixed(0)} GF/s)`.padStart(10)}`);
-  const mallocNote = malloc === 'tuned' ? `glibc malloc keeping freed memory (${Object.entries(TUNED_MALLOC).map(([k, v]) => `${k}=${process.env[k] ?? v}`).join(' ')})` : 'glibc malloc as it comes';
+  // The malloc settings PyTorch's process got (the environment's own values win), for the header and the JSON.
+  const sent = pytorchEnv(malloc);
+  const mallocSettings = malloc === 'tuned' ? Object.fromEntries(Object.keys(TUNED_MALLOC).map((k) => [k, sent[k]])) : 'default';
+  const mallocNote = typeof mallocSettings === 'string' ? 'glibc malloc as it comes' : `glibc malloc keeping freed memory (${Object.entries(mallocSettings).map(([k, v]) => `${k}=${v}`).join(' ')})`;
   console.log(`\nwasm-simd (${variant}) against PyTorch ${found.version} (${found.python}; ${mallocNote}), medians of ${rounds} interleaved rounds; ratio = PyTorch's time / ours (above 1: ours is faster)\n`);
   console.log(`${'what'.padEnd(24)}  threads  ${'wasm-simd'.padEnd(22)}  ${'PyTorch'.padEnd(22)}  ratio  ${'wasm floor'.padEnd(10)}`);
   for (const r of rows) {
@@ -198,7 +201,7 @@ async function main(): Promise<void> {
   console.log(`Fastest rounds: wasm-simd ${perSecond(best('oursFastestMs'))}, PyTorch ${perSecond(best('pytorchFastestMs'))}: ${(best('pytorchFastestMs') / best('oursFastestMs')).toFixed(2)}x`);
   mkdirSync(values.out, { recursive: true });
   const file = join(values.out, `peers-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), pytorch: found.version, wasmSimd: variant, pytorchMalloc: malloc === 'tuned' ? { ...TUNED_MALLOC, ...Object.fromEntries(Object.keys(TUNED_MALLOC).filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]])) } : 'default', rounds, timeMs, wasmLimitGflops: limits, rows, samples }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), pytorch: found.version, wasmSimd: variant, pytorchMalloc: mallocSettings, rounds, timeMs, wasmLimitGflops: limits, rows, samples }, null, 2)}\n`);
   console.log(`wrote ${file}`);
 }
 

@@ -248,12 +248,16 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
       await settle(helpers);
     }
   }
-  /** Elements per thread below which an elementwise kernel runs on one (about 30 µs of work: a message's cost). */
+  /**
+   * Elements per thread below which an elementwise kernel runs on one (about 30 µs of work). Set
+   * when a job's hand-off cost 40-65 µs; with the spinning hand-off (1-2 µs), 2^14 measured the same
+   * step time: data the other core wrote still has to come from the shared cache.
+   */
   const MIN_ELEMENTS = 1 << 16;
   /**
-   * Multiply-adds per thread below which a GEMM runs on one: a job sent to a helper costs 40-65 µs
-   * of round trip (`npm run profile-step`: at 2^19, LeNet's fc2 backward, 2.6M multiply-adds a GEMM,
-   * ran 0.8x as fast on 2 threads as on 1; fc1's, 12M, 1.5x faster).
+   * Multiply-adds per thread below which a GEMM runs on one (`npm run profile-step`, with message
+   * hand-offs: at 2^19, LeNet's fc2 backward, 2.6M multiply-adds a GEMM, ran 0.8x as fast on 2
+   * threads as on 1; fc1's, 12M, 1.5x faster). With the spinning hand-off, 2^19 measured the same step time.
    */
   const MIN_MACS = 1 << 21;
   /**

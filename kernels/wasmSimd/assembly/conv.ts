@@ -68,51 +68,78 @@ export function im2col(
   }
 }
 
-/** The adjoint of im2col: dx[c][ih][iw] += dcols[...] for every window position that read it (rows `ld` apart). */
+/**
+ * The adjoint of im2col: dx[c][ih][iw] += dcols[...] for every window position that read it (rows `ld`
+ * apart). Which output rows and columns of a tap land inside the image depends only on the tap, so
+ * it is worked out once per tap; then the tap's rectangle of runs is added with pointer steps (worked
+ * out per 10-float row, as it was, the bookkeeping cost more than the adds: 1.05x faster in all).
+ */
 export function col2im(
   dcols: usize, C: i32, H: i32, W: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, dh: i32, dw: i32,
   outH: i32, outW: i32, dx: usize, ld: i32,
 ): void {
-  const P = ld;
   for (let c = 0; c < C; c++) {
     for (let a = 0; a < kh; a++) {
+      // ih = oh*sh + top lies in [0, H) for oh in [ohFirst, ohEnd).
+      const top = a * dh - padTop;
+      const ohFirst = min(outH, top >= 0 ? 0 : (sh - 1 - top) / sh);
+      const ohEnd = top > H - 1 ? 0 : min(outH, (H - 1 - top) / sh + 1);
+      if (ohEnd <= ohFirst) continue;
       for (let b = 0; b < kw; b++) {
-        const row = dcols + (<usize>(((c * kh + a) * kw + b) * P) << 2);
-        for (let oh = 0; oh < outH; oh++) {
-          const ih = oh * sh - padTop + a * dh;
-          if (ih < 0 || ih >= H) continue;
-          const src = row + (<usize>(oh * outW) << 2);
-          const dxrow = dx + (<usize>((c * H + ih) * W) << 2);
-          if (sw == 1) {
-            // Unit stride: add one contiguous run, four lanes at a time.
-            const shift = b * dw - padLeft;
-            const first = min(outW, max(0, -shift));
-            const last = max(first, min(outW, W - shift));
-            let ow = first;
-            for (; ow + 4 <= last; ow += 4) {
-              const q = dxrow + (<usize>(ow + shift) << 2);
-              v128.store(q, f32x4.add(v128.load(q), v128.load(src + (<usize>ow << 2))));
-            }
-            if (ow + 2 <= last) {
-              // Two floats in one 64-bit lane (LeNet conv2's rows are 10 wide: two f32x4 and this).
-              const q = dxrow + (<usize>(ow + shift) << 2);
-              v128.store64_lane(q, f32x4.add(v128.load64_zero(q), v128.load64_zero(src + (<usize>ow << 2))), 0);
-              ow += 2;
-            }
-            for (; ow < last; ow++) {
-              const q = dxrow + (<usize>(ow + shift) << 2);
-              store<f32>(q, load<f32>(q) + load<f32>(src + (<usize>ow << 2)));
-            }
-            continue;
-          }
-          for (let ow = 0; ow < outW; ow++) {
-            const iw = ow * sw - padLeft + b * dw;
-            if (iw < 0 || iw >= W) continue;
-            const p = dxrow + (<usize>iw << 2);
-            store<f32>(p, load<f32>(p) + load<f32>(src + (<usize>ow << 2)));
-          }
-        }
+        const row = dcols + (<usize>(((c * kh + a) * kw + b) * ld) << 2);
+        const shift = b * dw - padLeft; // iw = ow*sw + shift
+        const dxFirst = dx + (<usize>((c * H + ohFirst * sh + top) * W) << 2);
+        const srcFirst = row + (<usize>(ohFirst * outW) << 2);
+        if (sw == 1) addRuns(dxFirst, srcFirst, ohEnd - ohFirst, outW, W, sh, shift);
+        else addStrided(dxFirst, srcFirst, ohEnd - ohFirst, outW, W, sh, sw, shift);
       }
+    }
+  }
+}
+
+/**
+ * dx rows (W floats, `sh` rows apart) += rows of src (outW floats), src column ow landing on dx
+ * column ow + shift, those inside [0, W) only: one contiguous run per row, four lanes at a time, then
+ * two in one 64-bit lane (LeNet conv2's runs are 10 wide: two f32x4 and this), then one.
+ */
+function addRuns(dx: usize, src: usize, rows: i32, outW: i32, W: i32, sh: i32, shift: i32): void {
+  const first = min(outW, max(0, -shift));
+  const n = max(first, min(outW, W - shift)) - first;
+  const n4 = n & ~3;
+  let d = dx + (<usize>(first + shift) << 2);
+  let s = src + (<usize>first << 2);
+  const dStep = <usize>(sh * W) << 2;
+  const sStep = <usize>outW << 2;
+  for (let r = 0; r < rows; r++) {
+    let i = 0;
+    for (; i < n4; i += 4) {
+      const q = d + (<usize>i << 2);
+      v128.store(q, f32x4.add(v128.load(q), v128.load(s + (<usize>i << 2))));
+    }
+    if (i + 2 <= n) {
+      const q = d + (<usize>i << 2);
+      v128.store64_lane(q, f32x4.add(v128.load64_zero(q), v128.load64_zero(s + (<usize>i << 2))), 0);
+      i += 2;
+    }
+    if (i < n) {
+      const q = d + (<usize>i << 2);
+      store<f32>(q, load<f32>(q) + load<f32>(s + (<usize>i << 2)));
+    }
+    d += dStep;
+    s += sStep;
+  }
+}
+
+/** addRuns at a column stride `sw` > 1: scalar adds, skipping the columns that land outside [0, W). */
+function addStrided(dx: usize, src: usize, rows: i32, outW: i32, W: i32, sh: i32, sw: i32, shift: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const d = dx + (<usize>(r * sh * W) << 2);
+    const s = src + (<usize>(r * outW) << 2);
+    for (let ow = 0; ow < outW; ow++) {
+      const iw = ow * sw + shift;
+      if (iw < 0 || iw >= W) continue;
+      const p = d + (<usize>iw << 2);
+      store<f32>(p, load<f32>(p) + load<f32>(s + (<usize>ow << 2)));
     }
   }
 }

@@ -66,7 +66,7 @@ export function maxPoolForward(
   x: usize, planes: i32, H: i32, W: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, dh: i32, dw: i32,
   outH: i32, outW: i32, y: usize,
 ): void {
-  const j4 = dh == 1 && dw == 1 ? fast2x2Columns(kh, kw, sh, sw, padTop, 0, padLeft, 0, W, outW) : 0;
+  const j4 = dh == 1 && dw == 1 ? whole2x2Columns(kh, kw, sh, sw, padTop, 0, padLeft, 0, W, outW) & ~3 : 0;
   for (let p = 0; p < planes; p++) {
     const xp = x + (<usize>(p * H * W) << 2);
     for (let i = 0; i < outH; i++) {
@@ -86,7 +86,7 @@ export function maxPoolBackward(
   dy: usize, x: usize, planes: i32, H: i32, W: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, dh: i32, dw: i32,
   outH: i32, outW: i32, dx: usize,
 ): void {
-  const j4 = dh == 1 && dw == 1 ? fast2x2Columns(kh, kw, sh, sw, padTop, 0, padLeft, 0, W, outW) : 0;
+  const j4 = dh == 1 && dw == 1 ? whole2x2Columns(kh, kw, sh, sw, padTop, 0, padLeft, 0, W, outW) & ~3 : 0;
   for (let p = 0; p < planes; p++) {
     const xp = x + (<usize>(p * H * W) << 2);
     const dxp = dx + (<usize>(p * H * W) << 2);
@@ -127,55 +127,90 @@ let divisor: f32 = 1;
 }
 
 /**
- * The chapter's pooling window, 2x2 at stride 2 with no padding, over output columns [0, j4) of one
- * row (j4 a multiple of 4): four outputs per step from two f32x4 loads of each input row. The sum
- * is taken in the reference's order, (x00 + x01) + x10 + x11, so it gives the scalar loop's bits.
+ * The chapter's pooling window, 2x2 at stride 2 with no padding, over output columns [0, n) of one
+ * row: four outputs per step from two f32x4 loads of each input row, then two, then one. The sum is
+ * taken in the reference's order, (x00 + x01) + x10 + x11, and times 1/4 (exact, as the division
+ * is), so it gives the scalar loop's bits.
  */
-@inline function avgRow2x2(x0: usize, x1: usize, y: usize, j4: i32): void {
-  const quarter = f32x4.splat(4);
-  for (let j = 0; j < j4; j += 4) {
+@inline function avgRow2x2(x0: usize, x1: usize, y: usize, n: i32): void {
+  const quarter = f32x4.splat(0.25);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
     const off = <usize>j << 3; // 8 inputs per 4 outputs
     const a0 = v128.load(x0 + off), a1 = v128.load(x0 + off, 16);
     const b0 = v128.load(x1 + off), b1 = v128.load(x1 + off, 16);
     const topLeft = v128.shuffle<f32>(a0, a1, 0, 2, 4, 6), topRight = v128.shuffle<f32>(a0, a1, 1, 3, 5, 7);
     const bottomLeft = v128.shuffle<f32>(b0, b1, 0, 2, 4, 6), bottomRight = v128.shuffle<f32>(b0, b1, 1, 3, 5, 7);
     const sum = f32x4.add(f32x4.add(f32x4.add(topLeft, topRight), bottomLeft), bottomRight);
-    v128.store(y + (<usize>j << 2), f32x4.div(sum, quarter));
+    v128.store(y + (<usize>j << 2), f32x4.mul(sum, quarter));
+  }
+  if (j + 2 <= n) {
+    // Two outputs from one f32x4 of each row (lanes 2 and 3 unused).
+    const off = <usize>j << 3;
+    const a = v128.load(x0 + off), b = v128.load(x1 + off);
+    const sum = f32x4.add(f32x4.add(f32x4.add(v128.shuffle<f32>(a, a, 0, 2, 0, 2), v128.shuffle<f32>(a, a, 1, 3, 1, 3)), v128.shuffle<f32>(b, b, 0, 2, 0, 2)), v128.shuffle<f32>(b, b, 1, 3, 1, 3));
+    v128.store64_lane(y + (<usize>j << 2), f32x4.mul(sum, quarter), 0);
+    j += 2;
+  }
+  if (j < n) {
+    const off = <usize>j << 3;
+    store<f32>(y + (<usize>j << 2), (((load<f32>(x0 + off) + load<f32>(x0 + off, 4)) + load<f32>(x1 + off)) + load<f32>(x1 + off, 4)) * 0.25);
   }
 }
 
-/** Its adjoint: each dy / 4 goes to the four cells of its window (dx zeroed; the windows do not overlap). */
-@inline function avgRow2x2Backward(dy: usize, dx0: usize, dx1: usize, j4: i32): void {
-  const quarter = f32x4.splat(4);
-  for (let j = 0; j < j4; j += 4) {
-    const share = f32x4.div(v128.load(dy + (<usize>j << 2)), quarter);
+/**
+ * Its adjoint: each dy / 4 goes to the four cells of its window. The windows do not overlap: where
+ * they tile the plane (`tiled`) the shares are stored, else added to the zeroed dx.
+ */
+@inline function avgRow2x2Backward(dy: usize, dx0: usize, dx1: usize, n: i32, tiled: bool): void {
+  const quarter = f32x4.splat(0.25);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const share = f32x4.mul(v128.load(dy + (<usize>j << 2)), quarter);
     const left = v128.shuffle<f32>(share, share, 0, 0, 1, 1), right = v128.shuffle<f32>(share, share, 2, 2, 3, 3);
     const off = <usize>j << 3;
-    v128.store(dx0 + off, f32x4.add(v128.load(dx0 + off), left)); v128.store(dx0 + off, f32x4.add(v128.load(dx0 + off, 16), right), 16);
-    v128.store(dx1 + off, f32x4.add(v128.load(dx1 + off), left)); v128.store(dx1 + off, f32x4.add(v128.load(dx1 + off, 16), right), 16);
+    if (tiled) {
+      v128.store(dx0 + off, left); v128.store(dx0 + off, right, 16);
+      v128.store(dx1 + off, left); v128.store(dx1 + off, right, 16);
+    } else {
+      v128.store(dx0 + off, f32x4.add(v128.load(dx0 + off), left)); v128.store(dx0 + off, f32x4.add(v128.load(dx0 + off, 16), right), 16);
+      v128.store(dx1 + off, f32x4.add(v128.load(dx1 + off), left)); v128.store(dx1 + off, f32x4.add(v128.load(dx1 + off, 16), right), 16);
+    }
+  }
+  for (; j < n; j++) {
+    const share = load<f32>(dy + (<usize>j << 2)) * 0.25;
+    const pair = f32x4.splat(share);
+    const off = <usize>j << 3;
+    if (tiled) {
+      v128.store64_lane(dx0 + off, pair, 0);
+      v128.store64_lane(dx1 + off, pair, 0);
+    } else {
+      v128.store64_lane(dx0 + off, f32x4.add(v128.load64_zero(dx0 + off), pair), 0);
+      v128.store64_lane(dx1 + off, f32x4.add(v128.load64_zero(dx1 + off), pair), 0);
+    }
   }
 }
 
 /**
  * Output columns the 2x2 stride-2 fast path covers in each row: whole windows only (a ceil-mode
- * last window can stick out of the input), in fours; 0 when the window is another.
+ * last window can stick out of the input); 0 when the window is another.
  */
-@inline function fast2x2Columns(kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padBottom: i32, padLeft: i32, padRight: i32, W: i32, outW: i32): i32 {
+@inline function whole2x2Columns(kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padBottom: i32, padLeft: i32, padRight: i32, W: i32, outW: i32): i32 {
   const chapterWindow = kh == 2 && kw == 2 && sh == 2 && sw == 2 && padTop == 0 && padBottom == 0 && padLeft == 0 && padRight == 0;
-  return chapterWindow ? min(outW, W >> 1) & ~3 : 0;
+  return chapterWindow ? min(outW, W >> 1) : 0;
 }
 
 export function avgPoolForward(
   x: usize, planes: i32, H: i32, W: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padBottom: i32, padLeft: i32, padRight: i32,
   countIncludePad: i32, outH: i32, outW: i32, y: usize,
 ): void {
-  const j4 = fast2x2Columns(kh, kw, sh, sw, padTop, padBottom, padLeft, padRight, W, outW);
+  const whole = whole2x2Columns(kh, kw, sh, sw, padTop, padBottom, padLeft, padRight, W, outW);
   for (let p = 0; p < planes; p++) {
     const xp = x + (<usize>(p * H * W) << 2);
     for (let i = 0; i < outH; i++) {
       const yRow = y + (<usize>((p * outH + i) * outW) << 2);
       // A ceil-mode last row can be cut short by the input: only whole windows go fast.
-      const fast = 2 * i + 1 < H ? j4 : 0;
+      const fast = 2 * i + 1 < H ? whole : 0;
       if (fast > 0) avgRow2x2(xp + (<usize>(2 * i * W) << 2), xp + (<usize>((2 * i + 1) * W) << 2), yRow, fast);
       for (let j = fast; j < outW; j++) {
         window(i, j, H, W, kh, kw, sh, sw, padTop, padBottom, padLeft, padRight, countIncludePad);
@@ -194,14 +229,16 @@ export function avgPoolBackward(
   dy: usize, planes: i32, H: i32, W: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padBottom: i32, padLeft: i32, padRight: i32,
   countIncludePad: i32, outH: i32, outW: i32, dx: usize,
 ): void {
-  const j4 = fast2x2Columns(kh, kw, sh, sw, padTop, padBottom, padLeft, padRight, W, outW);
+  const whole = whole2x2Columns(kh, kw, sh, sw, padTop, padBottom, padLeft, padRight, W, outW);
+  // The chapter's windows tile an even plane: every cell gets exactly one share, stored, no zeroing.
+  const tiled = whole > 0 && H == 2 * outH && W == 2 * outW;
   for (let p = 0; p < planes; p++) {
     const dxp = dx + (<usize>(p * H * W) << 2);
-    memory.fill(dxp, 0, <usize>(H * W) << 2); // zeroed here, plane by plane: on this thread, and in cache
+    if (!tiled) memory.fill(dxp, 0, <usize>(H * W) << 2); // zeroed here, plane by plane: on this thread, and in cache
     for (let i = 0; i < outH; i++) {
       const dyRow = dy + (<usize>((p * outH + i) * outW) << 2);
-      const fast = 2 * i + 1 < H ? j4 : 0;
-      if (fast > 0) avgRow2x2Backward(dyRow, dxp + (<usize>(2 * i * W) << 2), dxp + (<usize>((2 * i + 1) * W) << 2), fast);
+      const fast = 2 * i + 1 < H ? whole : 0;
+      if (fast > 0) avgRow2x2Backward(dyRow, dxp + (<usize>(2 * i * W) << 2), dxp + (<usize>((2 * i + 1) * W) << 2), fast, tiled);
       for (let j = fast; j < outW; j++) {
         window(i, j, H, W, kh, kw, sh, sw, padTop, padBottom, padLeft, padRight, countIncludePad);
         const share = load<f32>(dyRow + (<usize>j << 2)) / divisor;

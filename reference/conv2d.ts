@@ -51,7 +51,7 @@ export function checkConv2dBackward(dy: Tensor, x: Tensor, weight: Tensor, optio
   const g = checkConv2d('conv2dBackward', x, weight, null, isObject ? forward : options);
   assertTensor('conv2dBackward', 'dy', dy, 4, '[N, Cout, outH, outW]');
   assertGradientShape('conv2dBackward', dy.shape, [g.batch, g.outChannels, g.outH, g.outW]);
-  return { ...g, inputGradient };
+  return Object.assign(g, { inputGradient }); // g is this call's own; a spread of it costs about 20 µs in Node 20 (see resolveConv2d)
 }
 
 /**

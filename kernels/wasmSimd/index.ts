@@ -313,12 +313,13 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
         const xp = input(x, 'x');
         const wp = input(weight, 'weight');
         const dyp = input(dy, 'dy');
-        // Zeroed: col2im adds into it. 0 (none) when the caller asked for no dx: the kernel skips its GEMM and col2im.
-        const dx = g.inputGradient ? arena.zeros(ref.sizeOf(x.shape), 'dx') : 0;
+        // 0 (none) when the caller asked for no dx: the kernel skips its GEMM and col2im. The kernel zeroes
+        // dx and the slots below where it fills them (in cache, on every thread: 1.2 MB for LeNet's conv2).
+        const dx = g.inputGradient ? arena.alloc(ref.sizeOf(x.shape), 'dx') : 0;
         // One slot per chunk of images, dw then db, summed below in chunk order (deterministic).
         const chunks = Math.ceil(g.batch / chunkSize(g.batch));
         const slot = ref.sizeOf(weight.shape) + g.outChannels;
-        const dw = arena.zeros(chunks * slot, 'the per-chunk dw and db accumulators');
+        const dw = arena.alloc(chunks * slot, 'the per-chunk dw and db accumulators');
         // Images per GEMM: enough side by side for about 1024 columns (LeNet conv2: 8 images of 100), one for big images.
         const perGemm = Math.max(1, Math.min(chunkSize(g.batch), Math.floor(1024 / P)));
         // im2col's columns, or the padded images the windows read (which a stride above the kernel makes larger).

@@ -131,13 +131,6 @@ export class Scratch {
     return ptr;
   }
 
-  /** A zero-filled block (accumulation targets). */
-  zeros(count: number, what?: string): number {
-    const ptr = this.alloc(count, what);
-    this.heap.f32(ptr, count).fill(0);
-    return ptr;
-  }
-
   putInt32(values: ArrayLike<number>): number {
     const ptr = this.alloc(values.length, 'labels');
     new Int32Array(this.heap.memory.buffer, ptr, values.length).set(values);

@@ -58,12 +58,12 @@ export function conv2dForwardRange(
 
 /**
  * For the images this thread claims: dx[n] = col2im(Wᵀ · dy[n]) and, into the claimed chunk's own
- * zeroed slot of `dwChunks` ([chunks][Cout * taps + Cout]), the sum of dy[n] · im2col(x[n])ᵀ, per group,
+ * slot of `dwChunks` (zeroed here) ([chunks][Cout * taps + Cout]), the sum of dy[n] · im2col(x[n])ᵀ, per group,
  * computed as (im2col(x[n]) · dy[n]ᵀ)ᵀ (or read straight from x where that is faster: see `direct` below),
  * followed by the chunk's db (dy summed over its images and positions). One slot per chunk, summed
  * by the host in chunk order: the result does not depend on which thread took which chunk, so it
- * is deterministic. `wT` holds each group's Wᵀ; dx must be zeroed, or 0 when the caller wants no
- * dx (a first layer): then neither Wᵀ · dy nor col2im runs.
+ * is deterministic. `wT` holds each group's Wᵀ; dx (zeroed here, image by image) is 0 when the
+ * caller wants no dx (a first layer): then neither Wᵀ · dy nor col2im runs.
  *
  * `perGemm` images sit side by side in `cols` (or their padded copies, for the direct dw), `dcols` and `dys` ([rows][perGemm * P]), so the small
  * layers' GEMMs get a long enough k (dw) or n (dcols) to amortize their edges (LeNet's conv2 has
@@ -102,6 +102,8 @@ export function conv2dBackwardRange(
   if (implicit) windowCorners(outH, outW, sh, sw, rowsW, positions);
   for (let n0 = claim(counter, chunk, N); n0 < N; n0 = claim(counter, chunk, N)) {
     const dwPartial = f32At(dwChunks, (n0 / chunk) * (Cout * taps + Cout));
+    // Zeroed here, by the thread that sums into it (not by the host, on one thread, before the kernels start).
+    memory.fill(dwPartial, 0, <usize>(Cout * taps) << 2);
     const end = min(N, n0 + chunk);
     // The chunk's db after its dw, in the same slot (so the host's one sum over the slots gives both).
     sumBias(f32At(dy, n0 * Cout * P), end - n0, Cout, P, f32At(dwPartial, Cout * taps));
@@ -141,8 +143,9 @@ export function conv2dBackwardRange(
         if (dx == 0) continue;
         sgemm(taps, ld, og, f32At(wT, g * og * taps), og, dyg, ld, dcols, ld, 0);
         for (let i = 0; i < G; i++) {
-          const n = first + i;
-          col2im(f32At(dcols, i * P), cg, H, W, kh, kw, sh, sw, padTop, padLeft, dh, dw, outH, outW, f32At(dx, (n * Cin + g * cg) * H * W), ld);
+          const dxImage = f32At(dx, ((first + i) * Cin + g * cg) * H * W);
+          memory.fill(dxImage, 0, <usize>(cg * H * W) << 2); // col2im adds into it; zeroed here, in cache, on this thread
+          col2im(f32At(dcols, i * P), cg, H, W, kh, kw, sh, sw, padTop, padLeft, dh, dw, outH, outW, dxImage, ld);
         }
       }
     }

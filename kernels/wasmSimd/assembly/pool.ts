@@ -1,7 +1,7 @@
 // Max and average pooling with PyTorch's semantics (the reference's rules, ported): per-side
 // padding, dilation (max), ceil-mode windows clipped to the padded input, countIncludePad, NaN wins.
-// The chapter's window, 2x2 at stride 2 without padding, runs four outputs per f32x4 step; the
-// rest (and that window's edges) run the scalar rule.
+// The chapter's window, 2x2 at stride 2 without padding, runs four outputs per f32x4 step (average
+// pooling: then two, then one); the rest (and max pooling's last 1-3 windows of a row) run the scalar rule.
 
 /** Flat index (within the plane) of the window's winner, or -1 for an all-padding window. */
 @inline function winner(

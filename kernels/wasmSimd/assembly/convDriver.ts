@@ -1,7 +1,7 @@
 // Convolution forward and backward over a batch, shared between threads: each thread claims chunks
 // of images from a counter in shared memory (atomic add) until none are left, so a thread that runs
 // slower (a busy or throttled core) simply takes fewer chunks.
-import { sgemm } from './gemm';
+import { sgemm, transposeStrided } from './gemm';
 import { addBias, im2col, col2im, sumBias } from './conv';
 import { convDirectImage, directTapOffsets, padImage } from './directConv';
 import { implicitWeightGradientT, windowCorners } from './implicitDw';
@@ -159,39 +159,9 @@ function gatherDy(dy: usize, first: i32, G: i32, Cout: i32, o0: i32, og: i32, P:
   }
 }
 
-/**
- * dysT[i·P + p][o] = dy[first + i][o0 + o][p]: G images' dy, transposed, for dwᵀ = cols · dysT. In
- * 4 x 4 tiles (four channels' rows, four positions each, transposed in registers), then the ragged
- * channels and positions one by one (all scalar, LeNet conv2's weight gradient took 1.07x as long).
- */
+/** dysT[i·P + p][o] = dy[first + i][o0 + o][p]: G images' dy, transposed, for dwᵀ = cols · dysT. */
 function gatherDyT(dy: usize, first: i32, G: i32, Cout: i32, o0: i32, og: i32, P: i32, dysT: usize): void {
-  const og4 = og & ~3;
-  const P4 = P & ~3;
-  const rowT = <usize>og << 2;
-  for (let i = 0; i < G; i++) {
-    const image = f32At(dy, ((first + i) * Cout + o0) * P);
-    const dst = f32At(dysT, i * P * og);
-    for (let o = 0; o < og4; o += 4) {
-      const s0 = f32At(image, o * P), s1 = f32At(image, (o + 1) * P), s2 = f32At(image, (o + 2) * P), s3 = f32At(image, (o + 3) * P);
-      for (let p = 0; p < P4; p += 4) {
-        const q = <usize>p << 2;
-        const r0 = v128.load(s0 + q), r1 = v128.load(s1 + q), r2 = v128.load(s2 + q), r3 = v128.load(s3 + q);
-        const lo01 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), hi01 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
-        const lo23 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5), hi23 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
-        const d = f32At(dst, p * og + o);
-        v128.store(d, v128.shuffle<f32>(lo01, lo23, 0, 1, 4, 5));
-        v128.store(d + rowT, v128.shuffle<f32>(lo01, lo23, 2, 3, 6, 7));
-        v128.store(d + 2 * rowT, v128.shuffle<f32>(hi01, hi23, 0, 1, 4, 5));
-        v128.store(d + 3 * rowT, v128.shuffle<f32>(hi01, hi23, 2, 3, 6, 7));
-      }
-      for (let p = P4; p < P; p++) {
-        for (let k = 0; k < 4; k++) store<f32>(f32At(dst, p * og + o + k), load<f32>(f32At(image, (o + k) * P + p)));
-      }
-    }
-    for (let o = og4; o < og; o++) {
-      for (let p = 0; p < P; p++) store<f32>(f32At(dst, p * og + o), load<f32>(f32At(image, o * P + p)));
-    }
-  }
+  for (let i = 0; i < G; i++) transposeStrided(f32At(dy, ((first + i) * Cout + o0) * P), og, P, P, f32At(dysT, i * P * og), og);
 }
 
 /** dw[o][t] += dwT[t][o]. */

@@ -11,16 +11,21 @@ import { madd } from './madd';
  * [-104, 88.72] first (below -104 exp rounds to 0 in float32; results under 2^-126 come out
  * subnormal, as they should); NaN passes through (min/max propagate it).
  */
-@inline function exp4(x: v128): v128 {
+@inline function exp4(x: v128, negate: bool = false): v128 {
   // pmin/pmax (one instruction each on x86; wasm's min/max are long sequences for their NaN and -0
   // rules): with x first, a NaN x comes back as it is, so NaN still passes through.
-  const v = f32x4.pmax(f32x4.pmin(x, f32x4.splat(88.7228)), f32x4.splat(-104.0));
+  // `negate`: exp(-x) with the sign folded into the constants (v = -u, u = x clamped to the negated
+  // range): the same bits as negating x first (every step is exact under negation), three
+  // instructions a vector fewer (V8 builds f32x4.neg's sign mask each time).
+  const u = negate ? f32x4.pmin(f32x4.pmax(x, f32x4.splat(-88.7228)), f32x4.splat(104.0)) : f32x4.pmax(f32x4.pmin(x, f32x4.splat(88.7228)), f32x4.splat(-104.0));
   // n = round-half-even(v·log2 e) by the 1.5·2^23 trick: adding it leaves n in the low mantissa bits
   // (cheaper than nearest and trunc_sat, which V8 lowers to long sequences without SSE4.1/AVX-512).
   const magic = f32x4.splat(12582912.0);
-  const t = f32x4.add(f32x4.mul(v, f32x4.splat(1.44269504)), magic);
+  const t = f32x4.add(f32x4.mul(u, f32x4.splat(negate ? -1.44269504 : 1.44269504)), magic);
   const n = f32x4.sub(t, magic);
-  const r = f32x4.sub(f32x4.sub(v, f32x4.mul(n, f32x4.splat(0.693359375))), f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
+  // v - n·ln2hi, where v = -u when negated: -(n·ln2hi) - u rounds the same.
+  const vHi = negate ? f32x4.sub(f32x4.mul(n, f32x4.splat(-0.693359375)), u) : f32x4.sub(u, f32x4.mul(n, f32x4.splat(0.693359375)));
+  const r = f32x4.sub(vHi, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
   let p = f32x4.splat(1.9875691500e-4);
   p = madd(p, r, f32x4.splat(1.3981999507e-3));
   p = madd(p, r, f32x4.splat(8.3334519073e-3));
@@ -42,16 +47,16 @@ export function sigmoidForward(x: usize, n: i32, y: usize): void {
   const one = f32x4.splat(1);
   let i = 0;
   for (; i + 16 <= n; i += 16) {
-    const a = exp4(f32x4.neg(v128.load(at(x, i))));
-    const b = exp4(f32x4.neg(v128.load(at(x, i + 4))));
-    const c = exp4(f32x4.neg(v128.load(at(x, i + 8))));
-    const d = exp4(f32x4.neg(v128.load(at(x, i + 12))));
+    const a = exp4(v128.load(at(x, i)), true);
+    const b = exp4(v128.load(at(x, i + 4)), true);
+    const c = exp4(v128.load(at(x, i + 8)), true);
+    const d = exp4(v128.load(at(x, i + 12)), true);
     v128.store(at(y, i), f32x4.div(one, f32x4.add(one, a)));
     v128.store(at(y, i + 4), f32x4.div(one, f32x4.add(one, b)));
     v128.store(at(y, i + 8), f32x4.div(one, f32x4.add(one, c)));
     v128.store(at(y, i + 12), f32x4.div(one, f32x4.add(one, d)));
   }
-  for (; i + 4 <= n; i += 4) v128.store(at(y, i), f32x4.div(one, f32x4.add(one, exp4(f32x4.neg(v128.load(at(x, i)))))));
+  for (; i + 4 <= n; i += 4) v128.store(at(y, i), f32x4.div(one, f32x4.add(one, exp4(v128.load(at(x, i)), true))));
   for (; i < n; i++) store<f32>(at(y, i), 1 / (1 + Mathf.exp(-load<f32>(at(x, i)))));
 }
 

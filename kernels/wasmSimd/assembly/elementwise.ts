@@ -10,21 +10,24 @@ import { madd } from './madd';
  * Cephes' expf polynomial (about 1 ulp), times 2^n built in the exponent bits. x is clamped to
  * [-104, 88.72] first (below -104 exp rounds to 0 in float32; results under 2^-126 come out
  * subnormal, as they should); NaN passes through (min/max propagate it).
+ *
+ * `sigmoidTerm`: exp(-x) for sigmoid's 1 / (1 + exp(-x)), cheaper and giving sigmoid the same bits:
+ * - the sign is folded into the constants (v = -u, u = x clamped to the negated range), not applied
+ *   to x (every step is exact under negation; V8 builds f32x4.neg's sign mask each time);
+ * - -x is clamped below at -80, not -104: any exp(-x) under 2^-24 leaves 1 + exp(-x) = 1, so 2^n
+ *   (n >= -116) is one exponent-field build, 2^(n-1) · 2, not two.
  */
-@inline function exp4(x: v128, negate: bool = false): v128 {
+@inline function exp4(x: v128, sigmoidTerm: bool = false): v128 {
   // pmin/pmax (one instruction each on x86; wasm's min/max are long sequences for their NaN and -0
   // rules): with x first, a NaN x comes back as it is, so NaN still passes through.
-  // `negate`: exp(-x) with the sign folded into the constants (v = -u, u = x clamped to the negated
-  // range): the same bits as negating x first (every step is exact under negation), three
-  // instructions a vector fewer (V8 builds f32x4.neg's sign mask each time).
-  const u = negate ? f32x4.pmin(f32x4.pmax(x, f32x4.splat(-88.7228)), f32x4.splat(104.0)) : f32x4.pmax(f32x4.pmin(x, f32x4.splat(88.7228)), f32x4.splat(-104.0));
+  const u = sigmoidTerm ? f32x4.pmin(f32x4.pmax(x, f32x4.splat(-88.7228)), f32x4.splat(80.0)) : f32x4.pmax(f32x4.pmin(x, f32x4.splat(88.7228)), f32x4.splat(-104.0));
   // n = round-half-even(v·log2 e) by the 1.5·2^23 trick: adding it leaves n in the low mantissa bits
   // (cheaper than nearest and trunc_sat, which V8 lowers to long sequences without SSE4.1/AVX-512).
   const magic = f32x4.splat(12582912.0);
-  const t = f32x4.add(f32x4.mul(u, f32x4.splat(negate ? -1.44269504 : 1.44269504)), magic);
+  const t = f32x4.add(f32x4.mul(u, f32x4.splat(sigmoidTerm ? -1.44269504 : 1.44269504)), magic);
   const n = f32x4.sub(t, magic);
-  // v - n·ln2hi, where v = -u when negated: -(n·ln2hi) - u rounds the same.
-  const vHi = negate ? f32x4.sub(f32x4.mul(n, f32x4.splat(-0.693359375)), u) : f32x4.sub(u, f32x4.mul(n, f32x4.splat(0.693359375)));
+  // v - n·ln2hi, where v = -u for the sigmoid: -(n·ln2hi) - u rounds the same.
+  const vHi = sigmoidTerm ? f32x4.sub(f32x4.mul(n, f32x4.splat(-0.693359375)), u) : f32x4.sub(u, f32x4.mul(n, f32x4.splat(0.693359375)));
   const r = f32x4.sub(vHi, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
   let p = f32x4.splat(1.9875691500e-4);
   p = madd(p, r, f32x4.splat(1.3981999507e-3));
@@ -33,10 +36,15 @@ import { madd } from './madd';
   p = madd(p, r, f32x4.splat(1.6666665459e-1));
   p = madd(p, r, f32x4.splat(5.0000001201e-1));
   p = f32x4.add(madd(f32x4.mul(p, r), r, r), f32x4.splat(1));
+  const ni = i32x4.sub(t, magic);
+  // p · 2^(n-1) · 2: both scalings exact for n in [-116, 128], as the two halves below are.
+  if (sigmoidTerm) {
+    const half = f32x4.mul(p, i32x4.shl(i32x4.add(ni, i32x4.splat(126)), 23));
+    return f32x4.add(half, half);
+  }
   // 2^n as 2^h · 2^(n-h), h = n >> 1, each built in the exponent field: both halves stay normal for
   // every n in [-150, 128] after the clamp. (A single 2^(n-1) · 2 gave 0 at n = -126, so exp lost
   // its last binade, [2^-126 · 0.7, 2^-126 · 1.4], to zero: the suite's wide regime found it.)
-  const ni = i32x4.sub(t, magic);
   const h = i32x4.shr_s(ni, 1);
   const low = i32x4.shl(i32x4.add(h, i32x4.splat(127)), 23);
   const high = i32x4.shl(i32x4.add(i32x4.sub(ni, h), i32x4.splat(127)), 23);

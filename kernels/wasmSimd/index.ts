@@ -199,9 +199,10 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
     return { shape: [...shape], data: heap.f32(ptr, ref.sizeOf(shape)).slice() };
   }
   /**
-   * Runs a batch kernel on every thread: this one and the helpers claim chunks of images from a
-   * shared counter (dynamic balance: a slower core takes fewer). `job(t)` gives thread t's
-   * arguments after (counter, chunk, N), which are appended here.
+   * Runs a batch kernel on every thread: this one and the helpers claim chunks of images through
+   * shared counters (dynamic balance: a slower core takes fewer), this thread from the front of
+   * the batch, its first helper from the back (see `claim` in convDriver.ts; more helpers alternate).
+   * `job(t)` gives thread t's arguments before and after (claims, fromBack, chunk, N), put between here.
    */
   /** Images per claim: a function of N only, so chunk boundaries (and sums over them) never depend on the thread count. */
   function chunkSize(N: number): number {
@@ -209,12 +210,12 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
   }
   async function shareBatch(N: number, fn: keyof Kernels, job: (thread: number) => { before: number[]; after: number[] }): Promise<void> {
     const T = Math.min(threads, N);
-    const counter = arena.alloc(1, 'the batch counter');
-    new Int32Array(memory.buffer, counter, 1)[0] = 0;
+    const claims = arena.alloc(3, 'the batch counters');
+    new Int32Array(memory.buffer, claims, 3).fill(0);
     const chunk = chunkSize(N);
     const argsOf = (t: number) => {
       const { before, after } = job(t);
-      return [...before, counter, chunk, N, ...after];
+      return [...before, claims, t % 2, chunk, N, ...after];
     };
     const helpers: HelperJob[] = [];
     for (let t = 1; t < T; t++) helpers.push(pool.call(t - 1, fn, argsOf(t)));

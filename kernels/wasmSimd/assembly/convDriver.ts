@@ -1,6 +1,6 @@
 // Convolution forward and backward over a batch, shared between threads: each thread claims chunks
-// of images from a counter in shared memory (atomic add) until none are left, so a thread that runs
-// slower (a busy or throttled core) simply takes fewer chunks.
+// of images through counters in shared memory (atomic adds) until none are left, so a thread that
+// runs slower (a busy or throttled core) simply takes fewer chunks.
 import { sgemm, transposeStrided } from './gemm';
 import { addBias, im2col, col2im, sumBias } from './conv';
 import { convDirectImage, directTapOffsets, padImage } from './directConv';
@@ -12,9 +12,21 @@ import { directWeightGradient } from './directDw';
   return p + (<usize>i << 2);
 }
 
-/** Claims the next `chunk` images; returns the first, or N when the batch is done. */
-@inline function claim(counter: usize, chunk: i32, N: i32): i32 {
-  return min(N, atomic.add<i32>(counter, chunk));
+/**
+ * Claims the next chunk of `chunk` images; returns its first image, or N when the batch is done.
+ * `claims` holds three i32 counters: chunks claimed, taken from the front, taken from the back. A
+ * thread with `fromBack` 0 (the caller) takes chunks from the front, one with 1 (its first helper)
+ * from the back: each ends up with one contiguous run of images, about half, so the next operation's
+ * fixed halves (elementwise, per plane) find their data in their own core's cache (the 2-thread
+ * step 1.03-1.04x against chunks claimed in one order), and a slower thread still takes fewer. No
+ * chunk is taken twice: every take follows a claim below the chunk count, so front + back takes
+ * never exceed it.
+ */
+@inline function claim(claims: usize, fromBack: i32, chunk: i32, N: i32): i32 {
+  const chunks = (N + chunk - 1) / chunk;
+  if (atomic.add<i32>(claims, 1) >= chunks) return N;
+  const c = fromBack != 0 ? chunks - 1 - atomic.add<i32>(claims, 1, 8) : atomic.add<i32>(claims, 1, 4);
+  return c * chunk;
 }
 
 /**
@@ -27,7 +39,7 @@ import { directWeightGradient } from './directDw';
  *   padding, rows exactly as wide as the windows span).
  */
 export function conv2dForwardRange(
-  x: usize, w: usize, bias: usize, y: usize, scratch: usize, offsets: usize, Hp: i32, Wp: i32, counter: usize, chunk: i32, N: i32,
+  x: usize, w: usize, bias: usize, y: usize, scratch: usize, offsets: usize, Hp: i32, Wp: i32, claims: usize, fromBack: i32, chunk: i32, N: i32,
   Cin: i32, H: i32, W: i32, Cout: i32, groups: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, dh: i32, dw: i32, outH: i32, outW: i32,
 ): void {
   const P = outH * outW;
@@ -36,7 +48,7 @@ export function conv2dForwardRange(
   const taps = cg * kh * kw;
   const direct = offsets != 0;
   const inPlace = padTop == 0 && padLeft == 0 && Wp == W && Hp == H;
-  for (let n0 = claim(counter, chunk, N); n0 < N; n0 = claim(counter, chunk, N)) {
+  for (let n0 = claim(claims, fromBack, chunk, N); n0 < N; n0 = claim(claims, fromBack, chunk, N)) {
     for (let n = n0; n < min(N, n0 + chunk); n++) {
       for (let g = 0; g < groups; g++) {
         const xg = f32At(x, (n * Cin + g * cg) * H * W);
@@ -70,7 +82,7 @@ export function conv2dForwardRange(
  * P = 100 output positions; 8 images measured best, 1 about 10% slower).
  */
 export function conv2dBackwardRange(
-  x: usize, wT: usize, dy: usize, dx: usize, dwChunks: usize, cols: usize, dcols: usize, dys: usize, perGemm: i32, readImage: i32, counter: usize, chunk: i32, N: i32,
+  x: usize, wT: usize, dy: usize, dx: usize, dwChunks: usize, cols: usize, dcols: usize, dys: usize, perGemm: i32, readImage: i32, claims: usize, fromBack: i32, chunk: i32, N: i32,
   Cin: i32, H: i32, W: i32, Cout: i32, groups: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, dh: i32, dw: i32, outH: i32, outW: i32,
 ): void {
   const P = outH * outW;
@@ -100,7 +112,7 @@ export function conv2dBackwardRange(
   const positions = f32At(offsets, taps);
   if (implicit || direct) directTapOffsets(cg, kh, kw, dh, dw, rowsH, rowsW, offsets);
   if (implicit) windowCorners(outH, outW, sh, sw, rowsW, positions);
-  for (let n0 = claim(counter, chunk, N); n0 < N; n0 = claim(counter, chunk, N)) {
+  for (let n0 = claim(claims, fromBack, chunk, N); n0 < N; n0 = claim(claims, fromBack, chunk, N)) {
     const dwPartial = f32At(dwChunks, (n0 / chunk) * (Cout * taps + Cout));
     // Zeroed here, by the thread that sums into it (not by the host, on one thread, before the kernels start).
     memory.fill(dwPartial, 0, <usize>(Cout * taps) << 2);

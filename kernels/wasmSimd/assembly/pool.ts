@@ -1,7 +1,9 @@
 // Max and average pooling with PyTorch's semantics (the reference's rules, ported): per-side
 // padding, dilation (max), ceil-mode windows clipped to the padded input, countIncludePad, NaN wins.
-// The chapter's window, 2x2 at stride 2 without padding, runs four outputs per f32x4 step (average
-// pooling: then two, then one); the rest (and max pooling's last 1-3 windows of a row) run the scalar rule.
+// The chapter's window, 2x2 at stride 2 without padding, runs four outputs per f32x4 step over a
+// row's whole windows (average pooling: then two, then one; max pooling: its last 1-3 whole windows
+// take the scalar rule); the rest (other windows, ceil-mode windows cut short by the input) run the
+// scalar rule.
 
 /** Flat index (within the plane) of the window's winner, or -1 for an all-padding window. */
 @inline function winner(
@@ -129,11 +131,12 @@ let divisor: f32 = 1;
 /**
  * The chapter's pooling window, 2x2 at stride 2 with no padding, over output columns [0, n) of one
  * row: four outputs per step from two f32x4 loads of each input row, then two, then one. The sum is
- * taken in the reference's order, (x00 + x01) + x10 + x11, and times 1/4 (exact, as the division
- * is), so it gives the scalar loop's bits.
+ * taken in the reference's order, from +0: (((0 + x00) + x01) + x10) + x11 (so a window of -0s gives
+ * +0, as the reference's does), times 1/4 (exact, as the division is): the scalar loop's bits.
  */
 @inline function avgRow2x2(x0: usize, x1: usize, y: usize, n: i32): void {
   const quarter = f32x4.splat(0.25);
+  const zero = f32x4.splat(0);
   let j = 0;
   for (; j + 4 <= n; j += 4) {
     const off = <usize>j << 3; // 8 inputs per 4 outputs
@@ -141,32 +144,34 @@ let divisor: f32 = 1;
     const b0 = v128.load(x1 + off), b1 = v128.load(x1 + off, 16);
     const topLeft = v128.shuffle<f32>(a0, a1, 0, 2, 4, 6), topRight = v128.shuffle<f32>(a0, a1, 1, 3, 5, 7);
     const bottomLeft = v128.shuffle<f32>(b0, b1, 0, 2, 4, 6), bottomRight = v128.shuffle<f32>(b0, b1, 1, 3, 5, 7);
-    const sum = f32x4.add(f32x4.add(f32x4.add(topLeft, topRight), bottomLeft), bottomRight);
+    const sum = f32x4.add(f32x4.add(f32x4.add(f32x4.add(zero, topLeft), topRight), bottomLeft), bottomRight);
     v128.store(y + (<usize>j << 2), f32x4.mul(sum, quarter));
   }
   if (j + 2 <= n) {
     // Two outputs from one f32x4 of each row (lanes 2 and 3 unused).
     const off = <usize>j << 3;
     const a = v128.load(x0 + off), b = v128.load(x1 + off);
-    const sum = f32x4.add(f32x4.add(f32x4.add(v128.shuffle<f32>(a, a, 0, 2, 0, 2), v128.shuffle<f32>(a, a, 1, 3, 1, 3)), v128.shuffle<f32>(b, b, 0, 2, 0, 2)), v128.shuffle<f32>(b, b, 1, 3, 1, 3));
+    const sum = f32x4.add(f32x4.add(f32x4.add(f32x4.add(zero, v128.shuffle<f32>(a, a, 0, 2, 0, 2)), v128.shuffle<f32>(a, a, 1, 3, 1, 3)), v128.shuffle<f32>(b, b, 0, 2, 0, 2)), v128.shuffle<f32>(b, b, 1, 3, 1, 3));
     v128.store64_lane(y + (<usize>j << 2), f32x4.mul(sum, quarter), 0);
     j += 2;
   }
   if (j < n) {
     const off = <usize>j << 3;
-    store<f32>(y + (<usize>j << 2), (((load<f32>(x0 + off) + load<f32>(x0 + off, 4)) + load<f32>(x1 + off)) + load<f32>(x1 + off, 4)) * 0.25);
+    store<f32>(y + (<usize>j << 2), ((((<f32>0 + load<f32>(x0 + off)) + load<f32>(x0 + off, 4)) + load<f32>(x1 + off)) + load<f32>(x1 + off, 4)) * 0.25);
   }
 }
 
 /**
  * Its adjoint: each dy / 4 goes to the four cells of its window. The windows do not overlap: where
- * they tile the plane (`tiled`) the shares are stored, else added to the zeroed dx.
+ * they tile the plane (`tiled`) the shares are stored, else added to the zeroed dx. Each share is
+ * (0 + dy) / 4, as the reference's zeroed cell plus dy / 4 is: a -0 dy gives +0 either way.
  */
 @inline function avgRow2x2Backward(dy: usize, dx0: usize, dx1: usize, n: i32, tiled: bool): void {
   const quarter = f32x4.splat(0.25);
+  const zero = f32x4.splat(0);
   let j = 0;
   for (; j + 4 <= n; j += 4) {
-    const share = f32x4.mul(v128.load(dy + (<usize>j << 2)), quarter);
+    const share = f32x4.mul(f32x4.add(zero, v128.load(dy + (<usize>j << 2))), quarter);
     const left = v128.shuffle<f32>(share, share, 0, 0, 1, 1), right = v128.shuffle<f32>(share, share, 2, 2, 3, 3);
     const off = <usize>j << 3;
     if (tiled) {
@@ -178,7 +183,7 @@ let divisor: f32 = 1;
     }
   }
   for (; j < n; j++) {
-    const share = load<f32>(dy + (<usize>j << 2)) * 0.25;
+    const share = (<f32>0 + load<f32>(dy + (<usize>j << 2))) * 0.25;
     const pair = f32x4.splat(share);
     const off = <usize>j << 3;
     if (tiled) {
@@ -224,7 +229,7 @@ export function avgPoolForward(
   }
 }
 
-/** dx = the sum of dy / divisor over the windows that cover each cell (dx's planes are zeroed here first). */
+/** dx = the sum of dy / divisor over the windows that cover each cell (dx's planes zeroed here first, or, where the chapter's windows tile them, every cell stored). */
 export function avgPoolBackward(
   dy: usize, planes: i32, H: i32, W: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padBottom: i32, padLeft: i32, padRight: i32,
   countIncludePad: i32, outH: i32, outW: i32, dx: usize,

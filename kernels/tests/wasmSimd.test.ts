@@ -9,7 +9,7 @@ import { describePropertySuite } from '../../properties/vitestSuite.ts';
 import { runPropertySuite } from '../../properties/suite.ts';
 import { residentView } from '../../properties/adapters/resident.ts';
 import { float32Tensor } from '../../properties/tensors.ts';
-import { isResident, maxPool2d, maxPool2dBackward, resolveConv2d, sgd, type ResidentTensor, type Tensor } from '../../reference/index.ts';
+import { avgPool2d, avgPool2dBackward, isResident, maxPool2d, maxPool2dBackward, resolveConv2d, sgd, type ResidentTensor, type Tensor } from '../../reference/index.ts';
 import { EXPECTATIONS, judge } from '../../properties/judges.ts';
 
 // Both builds pass the whole suite: the default one (FMA where relaxed SIMD compiles: properties/tests/suite.test.ts) and this one.
@@ -171,6 +171,29 @@ describe('wasm-simd threads', () => {
     one.dispose();
     two.dispose();
   });
+
+  it('conv2d and conv2dBackward give the same bits on 1, 2 and 3 threads when the batch ends in a short chunk (front and back claims meet inside the batch)', async () => {
+    // 19 images: chunks of 2 (chunkSize), the last one a single image, taken first by the back end.
+    const x = float32Tensor([19, 3, 12, 12], 21);
+    const w = float32Tensor([8, 3, 3, 3], 22);
+    const b = float32Tensor([8], 23);
+    const dy = float32Tensor([19, 8, 10, 10], 24);
+    const backends = [1, 2, 3].map((threads) => createWasmSimdBackend({ threads }));
+    const [y1, g1] = [await backends[0].conv2d(x, w, b), await backends[0].conv2dBackward(dy, x, w)];
+    for (const backend of backends.slice(1)) {
+      for (let call = 0; call < 3; call++) {
+        expect(Buffer.from((await backend.conv2d(x, w, b)).data.buffer).equals(Buffer.from(y1.data.buffer)), `${backend.variant}, call ${call}: y`).toBe(true);
+        const g = await backend.conv2dBackward(dy, x, w);
+        for (const name of ['dx', 'dw', 'db'] as const) {
+          expect(Buffer.from(g[name]!.data.buffer).equals(Buffer.from(g1[name]!.data.buffer)), `${backend.variant}, call ${call}: ${name}`).toBe(true);
+        }
+      }
+    }
+    // And right, not just the same: every image's dx against the reference within its error model.
+    expect(judge(EXPECTATIONS.conv2dBackward([dy, x, w, {}]), g1).filter((c) => !c.ok).map((c) => c.message)).toEqual([]);
+    expect(judge(EXPECTATIONS.conv2d([x, w, b, {}]), y1).filter((c) => !c.ok).map((c) => c.message)).toEqual([]);
+    for (const backend of backends) backend.dispose();
+  });
 });
 
 describe('wasm-simd splits work with no sum across threads (elementwise, per plane, per image, GEMM rows)', () => {
@@ -237,6 +260,30 @@ describe('wasm-simd max pool, the chapter\'s 2x2 stride-2 window (four outputs p
       const dy = float32Tensor(expected.shape, 5);
       const dx = (await backend.maxPool2dBackward(dy, x, options)).dx;
       expect(Array.from(dx.data)).toEqual(Array.from(Float32Array.from(maxPool2dBackward(dy, x, options).dx.data)));
+    }
+    backend.dispose();
+  });
+});
+
+describe('wasm-simd average pool, the chapter\'s 2x2 stride-2 window (f32x4 steps of four, two and one windows)', () => {
+  it('gives the reference\'s bits, the sign of zero included: a window of -0s and a -0 dy give +0, as sums from +0 do', async () => {
+    const backend = createWasmSimdBackend({ threads: 1 });
+    // -0, +0 and, in x, negatives so small that a quarter of their sum rounds to -0 (in float64 too);
+    // widths leave 2- and 1-window tails, and a ceil-mode edge for the scalar rule.
+    const palette = [-0, -0, -0, -0, 0, -1e-45, 3, -0.5];
+    // dy without the tiny ones: dy / 4 rounds to -0 in float32 but not in float64, so a zeroed cell plus it keeps the sign only in the reference.
+    const dyPalette = [-0, -0, 0, 3, -0.5];
+    const bits = (t: Tensor) => Array.from(t.data, (v) => (Object.is(v, -0) ? '-0' : String(v)));
+    for (const [H, W, ceilMode] of [[8, 16, false], [6, 14, false], [4, 10, false], [6, 13, true]] as const) {
+      const count = 2 * 3 * H * W;
+      // Mostly runs of -0 (whole windows of them), broken up by the rest of the palette.
+      const x = { shape: [2, 3, H, W], data: Float32Array.from({ length: count }, (_, i) => ((i >> 2) % 3 === 0 ? palette[(i * 7) % palette.length] : -0)) };
+      const options = { kernelSize: 2, stride: 2, ceilMode };
+      const y = await backend.avgPool2d(x, options);
+      expect(bits(y)).toEqual(bits({ shape: y.shape, data: Float32Array.from(avgPool2d(x, options).data) }));
+      const dy = { shape: y.shape, data: Float32Array.from(y.data, (_, i) => dyPalette[(i * 3) % dyPalette.length]) };
+      const dx = (await backend.avgPool2dBackward(dy, x, options)).dx;
+      expect(bits(dx)).toEqual(bits({ shape: dx.shape, data: Float32Array.from(avgPool2dBackward(dy, x, options).dx.data) }));
     }
     backend.dispose();
   });

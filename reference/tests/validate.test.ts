@@ -42,3 +42,20 @@ describe('validate', () => {
     });
   }
 });
+
+describe('the geometry a validation returns', () => {
+  it('holds exactly the window, then the shapes, in one order: what every backend reads (built as one literal, not a spread, for speed)', async () => {
+    const { resolveConv2d, resolvePool2d, AVG_POOL2D_OPTIONS } = await import('../shape.ts');
+    const { checkConv2dBackward } = await import('../conv2d.ts');
+    const window = ['kernelH', 'kernelW', 'strideH', 'strideW', 'dilationH', 'dilationW', 'padTop', 'padBottom', 'padLeft', 'padRight'];
+    const conv = resolveConv2d('conv2d', [2, 4, 9, 8], [6, 2, 3, 2], [6], { stride: [2, 1], padding: { top: 1, bottom: 0, left: 2, right: 1 }, dilation: 2, groups: 2 });
+    expect(Object.keys(conv)).toEqual([...window, 'batch', 'inChannels', 'inH', 'inW', 'outChannels', 'groups', 'inChannelsPerGroup', 'outChannelsPerGroup', 'outH', 'outW', 'hasBias']);
+    expect(conv).toMatchObject({ kernelH: 3, kernelW: 2, strideH: 2, strideW: 1, dilationH: 2, dilationW: 2, padTop: 1, padBottom: 0, padLeft: 2, padRight: 1, inChannelsPerGroup: 2, outChannelsPerGroup: 3, outH: 3, outW: 9, hasBias: true });
+    const backward = checkConv2dBackward({ shape: [2, 6, 3, 9], data: new Float32Array(324) }, { shape: [2, 4, 9, 8], data: new Float32Array(576) }, { shape: [6, 2, 3, 2], data: new Float32Array(72) }, { stride: [2, 1], padding: { top: 1, bottom: 0, left: 2, right: 1 }, dilation: 2, groups: 2, inputGradient: false });
+    expect(Object.keys(backward)).toEqual([...Object.keys(conv).filter((k) => k !== 'hasBias'), 'hasBias', 'inputGradient']);
+    expect(backward).toMatchObject({ hasBias: false, inputGradient: false });
+    const pool = resolvePool2d('avgPool2d', [2, 3, 7, 6], { kernelSize: [3, 2], stride: 2, padding: 1, ceilMode: true }, AVG_POOL2D_OPTIONS);
+    expect(Object.keys(pool)).toEqual([...window, 'batch', 'channels', 'inH', 'inW', 'ceilMode', 'outH', 'outW']);
+    expect(pool).toMatchObject({ kernelH: 3, kernelW: 2, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, ceilMode: true, outH: 4, outW: 4 });
+  });
+});

@@ -57,9 +57,9 @@ export interface StepProfile {
 }
 
 /**
- * Times `steps` LeNet training steps (after 5 warm-up steps) on a wasm-simd backend per thread count,
- * the backends alternating (an untimed step, then a timed one), each operation timed through a
- * wrapper that awaits it.
+ * Times `steps` LeNet training steps (after 5 warm-up rounds) on a wasm-simd backend per thread count,
+ * the backends alternating, each round an untimed step then a timed one (so 2·(steps + 5) steps a
+ * backend), each operation timed through a wrapper that awaits it.
  */
 export async function profileStep(options: { readonly threads?: readonly number[]; readonly steps?: number } = {}): Promise<StepProfile> {
   const { threads = [1, 2], steps = 40 } = options;

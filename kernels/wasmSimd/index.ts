@@ -315,7 +315,8 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
         const wp = input(weight, 'weight');
         const dyp = input(dy, 'dy');
         // 0 (none) when the caller asked for no dx: the kernel skips its GEMM and col2im. The kernel zeroes
-        // dx and the slots below where it fills them (in cache, on every thread: 1.2 MB for LeNet's conv2).
+        // dx and the slots below where it fills them (in cache, on every thread: for LeNet's conv2, 1.2 MB
+        // of dx and 0.3 MB of slots).
         const dx = g.inputGradient ? arena.alloc(ref.sizeOf(x.shape), 'dx') : 0;
         // One slot per chunk of images, dw then db, summed below in chunk order (deterministic).
         const chunks = Math.ceil(g.batch / chunkSize(g.batch));
@@ -354,7 +355,7 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
     async maxPool2dBackward(dy, x, options) {
       const g = checkMaxPool2dBackward(dy, x, options);
       return run(async () => {
-        const dx = arena.alloc(ref.sizeOf(x.shape), 'dx'); // the kernel zeroes its planes
+        const dx = arena.alloc(ref.sizeOf(x.shape), 'dx'); // the kernel zeroes its planes, or stores every cell where the windows tile them
         const [dyp, xp, inPlane, outPlane] = [input(dy, 'dy'), input(x, 'x'), g.inH * g.inW, g.outH * g.outW];
         await splitRange('maxPoolBackward', g.batch * g.channels, Math.ceil(MIN_ELEMENTS / inPlane), 1, (p, planes) =>
           [at(dyp, p * outPlane), at(xp, p * inPlane), planes, g.inH, g.inW, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, g.outH, g.outW, at(dx, p * inPlane)]);
@@ -375,7 +376,7 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
     async avgPool2dBackward(dy, x, options) {
       const g = checkAvgPool2dBackward(dy, x, options);
       return run(async () => {
-        const dx = arena.alloc(ref.sizeOf(x.shape), 'dx'); // the kernel zeroes its planes
+        const dx = arena.alloc(ref.sizeOf(x.shape), 'dx'); // the kernel zeroes its planes, or stores every cell where the windows tile them
         const [dyp, inPlane, outPlane] = [input(dy, 'dy'), g.inH * g.inW, g.outH * g.outW];
         await splitRange('avgPoolBackward', g.batch * g.channels, Math.ceil(MIN_ELEMENTS / inPlane), 1, (p, planes) =>
           [at(dyp, p * outPlane), planes, g.inH, g.inW, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padTop, g.padBottom, g.padLeft, g.padRight,

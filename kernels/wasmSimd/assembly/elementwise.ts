@@ -15,7 +15,7 @@ import { madd } from './madd';
  * - the sign is folded into the constants (v = -u, u = x clamped to the negated range), not applied
  *   to x (every step is exact under negation; V8 builds f32x4.neg's sign mask each time);
  * - -x is clamped below at -80, not -104: any exp(-x) under 2^-24 leaves 1 + exp(-x) = 1, so 2^n
- *   (n >= -116) is one exponent-field build, 2^(n-1) · 2, not two.
+ *   (n >= -115) is one exponent-field build, 2^(n-1) · 2, not two.
  */
 @inline function exp4(x: v128, sigmoidTerm: bool = false): v128 {
   // pmin/pmax (one instruction each on x86; wasm's min/max are long sequences for their NaN and -0
@@ -37,7 +37,7 @@ import { madd } from './madd';
   p = madd(p, r, f32x4.splat(5.0000001201e-1));
   p = f32x4.add(madd(f32x4.mul(p, r), r, r), f32x4.splat(1));
   const ni = i32x4.sub(t, magic);
-  // p · 2^(n-1) · 2: both scalings exact for n in [-116, 128], as the two halves below are.
+  // p · 2^(n-1) · 2: both scalings exact for n in [-115, 128], as the two halves below are.
   if (sigmoidTerm) {
     const half = f32x4.mul(p, i32x4.shl(i32x4.add(ni, i32x4.splat(126)), 23));
     return f32x4.add(half, half);

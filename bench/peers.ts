@@ -55,7 +55,7 @@ export interface PeerRow {
   wasmFloorMs: number | null;
   /** PyTorch ran faster than that floor. */
   aboveWasmLimit: boolean;
-  /** Each side's fastest round: PyTorch's step on this 2-core VM swings 4x between processes (OpenMP threads waiting on a busy core), so its median alone flatters ours. */
+  /** Each side's fastest round: on these shared VMs a side's step moves between rounds (PyTorch's by 1.1x even with TUNED_MALLOC; up to 6x without it, its page faults), and what each can do is its fastest. */
   oursFastestMs: number;
   pytorchFastestMs: number;
 }

@@ -56,10 +56,12 @@ export interface WasmSimdOptions {
    */
   readonly convForward?: 'auto' | 'direct' | 'im2col';
   /**
-   * How conv2d backward reads the image for the weight gradient: 'auto' straight from the image
-   * where a kernel for that applies (rows of 16 or more at unit stride; else output channels in
-   * blocks of 8, through tap and window tables, the same bits as im2col), else through im2col's
-   * column matrix; 'im2col' always builds that matrix. Default 'auto'.
+   * How conv2d backward works without im2col's column matrix: 'auto' reads the image straight for
+   * the weight gradient where a kernel for that applies (rows of 16 or more at unit stride; else
+   * output channels in blocks of 8, through tap and window tables, the same bits as im2col), and
+   * adds Wᵀ · dy straight into dx where every window lies inside the image at unit stride along W
+   * (the same products, added in another order); 'im2col' always builds the column matrix, for dw
+   * (im2col) and for dx (col2im). Default 'auto'.
    */
   readonly convBackward?: 'auto' | 'im2col';
   /**
@@ -328,9 +330,10 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
         const { Hp, Wp } = windowExtent(g);
         const padded = g.inChannelsPerGroup * Hp * Wp;
         const cols = Array.from({ length: T }, () => arena.alloc(Math.max(taps * P, padded) * perGemm, 'an im2col buffer'));
-        const dcols = Array.from({ length: T }, () => (dx ? arena.alloc(taps * P * perGemm, 'a column-gradient buffer') : 0));
-        // Per thread: the gathered dy, its transpose (for dwᵀ = cols · dyᵀ), dwᵀ, and two i32 tables (see conv2dBackwardRange).
-        const dys = Array.from({ length: T }, () => arena.alloc(2 * og * P * perGemm + taps * og + taps + P, 'the gathered-dy buffers'));
+        // Per thread: col2im's column gradient, or where dx skips it (implicitDx.ts) the rows' packed last columns (og x (outH·8 + 8) at most).
+        const dcols = Array.from({ length: T }, () => (dx ? arena.alloc(Math.max(taps * P * perGemm, og * (g.outH * 8 + 8)), 'a column-gradient buffer') : 0));
+        // Per thread: the gathered dy, its transpose (for dwᵀ = cols · dyᵀ), dwᵀ, three i32 tables and the weights packed for implicitDx (see conv2dBackwardRange).
+        const dys = Array.from({ length: T }, () => arena.alloc(2 * og * P * perGemm + taps * og + 2 * taps + P + g.groups * 4 * Math.ceil(taps / 4) * og, 'the gathered-dy buffers'));
         const wT = arena.alloc(ref.sizeOf(weight.shape), 'the transposed weight');
         for (let grp = 0; grp < g.groups; grp++) k.transpose(wp + 4 * grp * og * taps, og, taps, wT + 4 * grp * og * taps);
         const readImage = convBackward === 'auto' ? 1 : 0;

@@ -6,6 +6,7 @@ import { addBias, im2col, col2im, sumBias } from './conv';
 import { convDirectImage, directTapOffsets, padImage } from './directConv';
 import { implicitWeightGradientT, windowCorners } from './implicitDw';
 import { directWeightGradient } from './directDw';
+import { implicitInputGradient, packTapBlocks } from './implicitDx';
 
 
 @inline function f32At(p: usize, i: i32): usize {
@@ -69,7 +70,8 @@ export function conv2dForwardRange(
 }
 
 /**
- * For the images this thread claims: dx[n] = col2im(Wᵀ · dy[n]) and, into the claimed chunk's own
+ * For the images this thread claims: dx[n] = col2im(Wᵀ · dy[n]) (or Wᵀ · dy[n] added straight into
+ * dx: see `implicitDx` below; then `dcols` is its scratch for packed row tails) and, into the claimed chunk's own
  * slot of `dwChunks` (zeroed here) ([chunks][Cout * taps + Cout]), the sum of dy[n] · im2col(x[n])ᵀ, per group,
  * computed as (im2col(x[n]) · dy[n]ᵀ)ᵀ (or read straight from x where that is faster: see `direct` below),
  * followed by the chunk's db (dy summed over its images and positions). One slot per chunk, summed
@@ -110,8 +112,20 @@ export function conv2dBackwardRange(
   const dwT = f32At(dysT, og * perGemm * P);
   const offsets = f32At(dwT, taps * og);
   const positions = f32At(offsets, taps);
-  if (implicit || direct) directTapOffsets(cg, kh, kw, dh, dw, rowsH, rowsW, offsets);
+  // dx without the column matrix (implicitDx.ts) where every window lies inside the image at unit
+  // stride along W (LeNet conv2: its backward 1.12-1.17x); there the tap table over the image is
+  // `offsets` itself. `readImage` 0 forces col2im(Wᵀ · dy) here too.
+  const implicitDx = readImage != 0 && dx != 0 && inPlace && sw == 1;
+  if (implicit || direct || implicitDx) directTapOffsets(cg, kh, kw, dh, dw, rowsH, rowsW, offsets);
   if (implicit) windowCorners(outH, outW, sh, sw, rowsW, positions);
+  const order = f32At(positions, P);
+  // Each group's weights in blocks of 4 taps for implicitDx, packed once per call on every thread.
+  const packedW = f32At(order, taps);
+  const packedWSize = ((taps + 3) >> 2) * 4 * og;
+  if (implicitDx) {
+    tapOrderByColumn(cg, kh, kw, order);
+    for (let g = 0; g < groups; g++) packTapBlocks(f32At(wT, g * og * taps), og, taps, order, f32At(packedW, g * packedWSize));
+  }
   for (let n0 = claim(claims, fromBack, chunk, N); n0 < N; n0 = claim(claims, fromBack, chunk, N)) {
     const dwPartial = f32At(dwChunks, (n0 / chunk) * (Cout * taps + Cout));
     // Zeroed here, by the thread that sums into it (not by the host, on one thread, before the kernels start).
@@ -136,7 +150,7 @@ export function conv2dBackwardRange(
           gatherDyT(dy, first, G, Cout, g * og, og, P, dysT);
           implicitWeightGradientT(xs, xStride, G, positions, P, offsets, taps, dysT, og, dwT);
           addTransposed(dwg, dwT, taps, og);
-          if (dx != 0 && G > 1) gatherDy(dy, first, G, Cout, g * og, og, P, dys);
+          if (dx != 0 && !implicitDx && G > 1) gatherDy(dy, first, G, Cout, g * og, og, P, dys);
         } else if (!direct) {
           for (let i = 0; i < G; i++) {
             const n = first + i;
@@ -147,12 +161,20 @@ export function conv2dBackwardRange(
           gatherDyT(dy, first, G, Cout, g * og, og, P, dysT);
           sgemm(taps, og, ld, cols, ld, dysT, og, dwT, og, 0);
           addTransposed(dwg, dwT, taps, og);
-          if (dx != 0 && G > 1) gatherDy(dy, first, G, Cout, g * og, og, P, dys);
+          if (dx != 0 && !implicitDx && G > 1) gatherDy(dy, first, G, Cout, g * og, og, P, dys);
         } else {
           directWeightGradient(xs, xStride, rowsW, offsets, taps, dyFirst, <usize>(Cout * P) << 2, G, og, outH, outW, dwg);
-          if (dx != 0 && G > 1) gatherDy(dy, first, G, Cout, g * og, og, P, dys);
+          if (dx != 0 && !implicitDx && G > 1) gatherDy(dy, first, G, Cout, g * og, og, P, dys);
         }
         if (dx == 0) continue;
+        if (implicitDx) {
+          for (let i = 0; i < G; i++) {
+            const dxImage = f32At(dx, ((first + i) * Cin + g * cg) * H * W);
+            memory.fill(dxImage, 0, <usize>(cg * H * W) << 2);
+            implicitInputGradient(f32At(dyFirst, i * Cout * P), P, f32At(packedW, g * packedWSize), og, taps, offsets, order, sh * W, outH, outW, dxImage, dcols);
+          }
+          continue;
+        }
         sgemm(taps, ld, og, f32At(wT, g * og * taps), og, dyg, ld, dcols, ld, 0);
         for (let i = 0; i < G; i++) {
           const dxImage = f32At(dx, ((first + i) * Cin + g * cg) * H * W);
@@ -160,6 +182,16 @@ export function conv2dBackwardRange(
           col2im(f32At(dcols, i * P), cg, H, W, kh, kw, sh, sw, padTop, padLeft, dh, dw, outH, outW, dxImage, ld);
         }
       }
+    }
+  }
+}
+
+/** order[k] = the k-th tap with the kernel's columns outermost: (c, b, a) order, so 4 consecutive taps lie in different rows. */
+function tapOrderByColumn(cg: i32, kh: i32, kw: i32, order: usize): void {
+  let k = 0;
+  for (let c = 0; c < cg; c++) {
+    for (let b = 0; b < kw; b++) {
+      for (let a = 0; a < kh; a++) store<i32>(f32At(order, k++), (c * kh + a) * kw + b);
     }
   }
 }

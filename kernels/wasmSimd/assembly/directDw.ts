@@ -14,7 +14,7 @@ import { madd } from './madd';
  * row, so a short last block neither reads beyond the tensor nor multiplies what lies after the row
  * (a 0 · Inf there would be a NaN the reference never makes).
  */
-@inline function loadFirst(p: usize, lanes: i32): v128 {
+@inline export function loadFirst(p: usize, lanes: i32): v128 {
   if (lanes >= 4) return v128.load(p);
   if (lanes == 2) return v128.load64_zero(p);
   if (lanes == 1) return v128.load32_zero(p);
@@ -33,7 +33,8 @@ import { madd } from './madd';
  * of 28 sums; blocks of 4 channels x 2 taps along a kernel row filled 5 of 8): 8 f32x4 sums over
  * every position of the G images (four lanes along j), each summed across lanes at the end and
  * added to dw once. A block of 10 sums (2 x 5) ran 2.4x slower per sum here: V8 kept it out of
- * registers. Taps past the table repeat the last and a lone last channel repeats itself (computed,
+ * registers (again 1.6x slower with a kernel row's 5 taps read through one pointer: V8 loads all 5
+ * before the multiply-adds, 17 live f32x4 for its 15 registers, and spills two sums). Taps past the table repeat the last and a lone last channel repeats itself (computed,
  * never stored).
  */
 export function directWeightGradient(
@@ -53,44 +54,51 @@ export function directWeightGradient(
       const x3 = f32At(xp, load<i32>(f32At(offsets, min(k + 3, taps - 1))));
       let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s02 = f32x4.splat(0), s03 = f32x4.splat(0);
       let s10 = f32x4.splat(0), s11 = f32x4.splat(0), s12 = f32x4.splat(0), s13 = f32x4.splat(0);
-      let image: usize = 0;
-      let i = 0;
-      for (let n = 0; n < G * outH; n++) {
-        // n runs over the G images' rows: image = n / outH, row i = n % outH, kept incrementally (no division).
-        const dyOff = image * dyStride + <usize>i * rowDy;
-        const xOff = image * xStride + <usize>i * rowX;
-        if (++i == outH) {
-          i = 0;
-          image++;
-        }
+      for (let n = 0; n < G; n++) {
+        const dyImage = d0 + <usize>n * dyStride;
+        const xImage = <usize>n * xStride;
+        // Column blocks outermost and rows innermost: the row loop is then two pointer bumps, not a
+        // new row's setup every outW / 4 blocks (LeNet conv1's rows are 7 blocks long).
         let j = 0;
         for (; j + 4 <= outW; j += 4) {
           const jo = <usize>j << 2;
-          const e0 = v128.load(d0 + dyOff + jo);
-          const e1 = v128.load(d1 + dyOff + jo);
-          let xv = v128.load(x0 + xOff + jo);
-          s00 = madd(e0, xv, s00); s10 = madd(e1, xv, s10);
-          xv = v128.load(x1 + xOff + jo);
-          s01 = madd(e0, xv, s01); s11 = madd(e1, xv, s11);
-          xv = v128.load(x2 + xOff + jo);
-          s02 = madd(e0, xv, s02); s12 = madd(e1, xv, s12);
-          xv = v128.load(x3 + xOff + jo);
-          s03 = madd(e0, xv, s03); s13 = madd(e1, xv, s13);
+          let e = dyImage + jo;
+          let xo = xImage + jo;
+          for (let i = 0; i < outH; i++) {
+            const e0 = v128.load(e);
+            const e1 = v128.load(e + d1 - d0);
+            let xv = v128.load(x0 + xo);
+            s00 = madd(e0, xv, s00); s10 = madd(e1, xv, s10);
+            xv = v128.load(x1 + xo);
+            s01 = madd(e0, xv, s01); s11 = madd(e1, xv, s11);
+            xv = v128.load(x2 + xo);
+            s02 = madd(e0, xv, s02); s12 = madd(e1, xv, s12);
+            xv = v128.load(x3 + xo);
+            s03 = madd(e0, xv, s03); s13 = madd(e1, xv, s13);
+            e += rowDy;
+            xo += rowX;
+          }
         }
         if (j < outW) {
-          // The row's last 1 to 3 columns, the other lanes +0 on both sides.
+          // Each row's last 1 to 3 columns, the other lanes +0 on both sides.
           const lanes = outW - j;
           const jo = <usize>j << 2;
-          const e0 = loadFirst(d0 + dyOff + jo, lanes);
-          const e1 = loadFirst(d1 + dyOff + jo, lanes);
-          let xv = loadFirst(x0 + xOff + jo, lanes);
-          s00 = madd(e0, xv, s00); s10 = madd(e1, xv, s10);
-          xv = loadFirst(x1 + xOff + jo, lanes);
-          s01 = madd(e0, xv, s01); s11 = madd(e1, xv, s11);
-          xv = loadFirst(x2 + xOff + jo, lanes);
-          s02 = madd(e0, xv, s02); s12 = madd(e1, xv, s12);
-          xv = loadFirst(x3 + xOff + jo, lanes);
-          s03 = madd(e0, xv, s03); s13 = madd(e1, xv, s13);
+          let e = dyImage + jo;
+          let xo = xImage + jo;
+          for (let i = 0; i < outH; i++) {
+            const e0 = loadFirst(e, lanes);
+            const e1 = loadFirst(e + d1 - d0, lanes);
+            let xv = loadFirst(x0 + xo, lanes);
+            s00 = madd(e0, xv, s00); s10 = madd(e1, xv, s10);
+            xv = loadFirst(x1 + xo, lanes);
+            s01 = madd(e0, xv, s01); s11 = madd(e1, xv, s11);
+            xv = loadFirst(x2 + xo, lanes);
+            s02 = madd(e0, xv, s02); s12 = madd(e1, xv, s12);
+            xv = loadFirst(x3 + xo, lanes);
+            s03 = madd(e0, xv, s03); s13 = madd(e1, xv, s13);
+            e += rowDy;
+            xo += rowX;
+          }
         }
       }
       // No arrays here: the module's stub runtime never frees, so kernels allocate nothing.
@@ -105,3 +113,4 @@ export function directWeightGradient(
     }
   }
 }
+

@@ -258,11 +258,13 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
    */
   const MIN_ELEMENTS = 1 << 16;
   /**
-   * Multiply-adds per thread below which a GEMM runs on one (`npm run profile-step`, with message
-   * hand-offs: at 2^19, LeNet's fc2 backward, 2.6M multiply-adds a GEMM, ran 0.8x as fast on 2
-   * threads as on 1; fc1's, 12M, 1.5x faster). With the spinning hand-off, 2^19 measured the same step time.
+   * Multiply-adds per thread below which a GEMM runs on one (about 20 µs of work). With message
+   * hand-offs, LeNet's fc2 backward (2.6M multiply-adds a GEMM) ran 0.8x as fast on 2 threads as on
+   * 1 at 2^19; with the spinning hand-off (1-2 µs), 2^20 against 2^21 in one `npm run profile-step`
+   * run (the two alternating, three runs): fc2 forward 1.3x, its backward 1.33-1.44x, the 2-thread
+   * step 1.01-1.05x (2^19 the same as 2^20 here).
    */
-  const MIN_MACS = 1 << 21;
+  const MIN_MACS = 1 << 20;
   /**
    * C[M x N] (+)= A · B (sgemm) on every thread, C's rows cut at multiples of 4:
    * the kernels' row blocks, so each row is computed as it would be on one thread (same bits).

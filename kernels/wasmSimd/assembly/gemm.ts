@@ -22,16 +22,16 @@ import { madd, maddScalar } from './madd';
   for (let k = 0; k < K; k++) {
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
-    let av = f32x4.splat(load<f32>(pa));
+    let av = v128.load32_splat(pa);
     c00 = madd(av, b0, c00);
     c01 = madd(av, b1, c01);
-    av = f32x4.splat(load<f32>(pa + row1));
+    av = v128.load32_splat(pa + row1);
     c10 = madd(av, b0, c10);
     c11 = madd(av, b1, c11);
-    av = f32x4.splat(load<f32>(pa + row2));
+    av = v128.load32_splat(pa + row2);
     c20 = madd(av, b0, c20);
     c21 = madd(av, b1, c21);
-    av = f32x4.splat(load<f32>(pa + row3));
+    av = v128.load32_splat(pa + row3);
     c30 = madd(av, b0, c30);
     c31 = madd(av, b1, c31);
     pa += 4;
@@ -59,10 +59,10 @@ import { madd, maddScalar } from './madd';
   let pb = b;
   for (let k = 0; k < K; k++) {
     const b0 = v128.load(pb);
-    c0 = madd(f32x4.splat(load<f32>(pa)), b0, c0);
-    c1 = madd(f32x4.splat(load<f32>(pa + rowA)), b0, c1);
-    c2 = madd(f32x4.splat(load<f32>(pa + 2 * rowA)), b0, c2);
-    c3 = madd(f32x4.splat(load<f32>(pa + 3 * rowA)), b0, c3);
+    c0 = madd(v128.load32_splat(pa), b0, c0);
+    c1 = madd(v128.load32_splat(pa + rowA), b0, c1);
+    c2 = madd(v128.load32_splat(pa + 2 * rowA), b0, c2);
+    c3 = madd(v128.load32_splat(pa + 3 * rowA), b0, c3);
     pa += 4;
     pb += rowB;
   }
@@ -80,7 +80,7 @@ import { madd, maddScalar } from './madd';
   const rowB = <usize>ldb << 2;
   let pb = b;
   for (let k = 0; k < K; k++) {
-    const av = f32x4.splat(load<f32>(a + (<usize>k << 2)));
+    const av = v128.load32_splat(a + (<usize>k << 2));
     c0 = madd(av, v128.load(pb), c0);
     c1 = madd(av, v128.load(pb, 16), c1);
     pb += rowB;

@@ -146,6 +146,23 @@ function addStrided(dx: usize, src: usize, rows: i32, outW: i32, W: i32, sh: i32
 
 /** y[n][o][p] += bias[o] for a [N, Cout, P] tensor (P = outH*outW, or 1 for a linear layer's [N, out]). */
 export function addBias(y: usize, N: i32, Cout: i32, P: i32, bias: usize): void {
+  if (P == 1) {
+    // A linear layer's [N, out]: the bias row added to each row, four lanes at a time (one channel at
+    // a time, with a splat each, took 35 µs for LeNet's fc1, 256 x 120).
+    for (let n = 0; n < N; n++) {
+      const row = y + (<usize>(n * Cout) << 2);
+      let o = 0;
+      for (; o + 4 <= Cout; o += 4) {
+        const p = row + (<usize>o << 2);
+        v128.store(p, f32x4.add(v128.load(p), v128.load(bias + (<usize>o << 2))));
+      }
+      for (; o < Cout; o++) {
+        const p = row + (<usize>o << 2);
+        store<f32>(p, load<f32>(p) + load<f32>(bias + (<usize>o << 2)));
+      }
+    }
+    return;
+  }
   for (let n = 0; n < N; n++) {
     for (let o = 0; o < Cout; o++) {
       const v = f32x4.splat(load<f32>(bias + (<usize>o << 2)));

@@ -155,29 +155,33 @@ export function transpose(src: usize, rows: i32, cols: i32, dst: usize): void {
 /**
  * dst[j·ldDst + i] = src[i·ldSrc + j] for i < rows, j < cols: in 4 x 4 tiles (four rows of four,
  * transposed in registers), then the ragged rows and columns one by one (element by element
- * throughout, LeNet conv2's weight gradient took 1.07x as long).
+ * throughout, LeNet conv2's weight gradient took 1.07x as long). Tiles run down the columns of src,
+ * so each pass fills four rows of dst from start to end: across src's rows instead, every tile's
+ * four stores went to other lines of dst, and with dst's rows 1 KiB apart (a linear layer's dy of
+ * 256 rows) those lines fell into 4 of L1's 64 sets and evicted each other (6x slower per element).
  */
 export function transposeStrided(src: usize, rows: i32, cols: i32, ldSrc: i32, dst: usize, ldDst: i32): void {
   const rows4 = rows & ~3;
   const cols4 = cols & ~3;
   const rowS = <usize>ldSrc << 2;
   const rowD = <usize>ldDst << 2;
-  for (let i = 0; i < rows4; i += 4) {
-    const s0 = src + <usize>i * rowS;
-    for (let j = 0; j < cols4; j += 4) {
-      const q = s0 + (<usize>j << 2);
+  for (let j = 0; j < cols4; j += 4) {
+    const d0 = dst + <usize>j * rowD;
+    for (let i = 0; i < rows4; i += 4) {
+      const q = src + <usize>i * rowS + (<usize>j << 2);
       const r0 = v128.load(q), r1 = v128.load(q + rowS), r2 = v128.load(q + 2 * rowS), r3 = v128.load(q + 3 * rowS);
       const lo01 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), hi01 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
       const lo23 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5), hi23 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
-      const d = dst + <usize>j * rowD + (<usize>i << 2);
+      const d = d0 + (<usize>i << 2);
       v128.store(d, v128.shuffle<f32>(lo01, lo23, 0, 1, 4, 5));
       v128.store(d + rowD, v128.shuffle<f32>(lo01, lo23, 2, 3, 6, 7));
       v128.store(d + 2 * rowD, v128.shuffle<f32>(hi01, hi23, 0, 1, 4, 5));
       v128.store(d + 3 * rowD, v128.shuffle<f32>(hi01, hi23, 2, 3, 6, 7));
     }
-    for (let j = cols4; j < cols; j++) {
-      for (let k = 0; k < 4; k++) store<f32>(dst + <usize>j * rowD + (<usize>(i + k) << 2), load<f32>(s0 + <usize>k * rowS + (<usize>j << 2)));
-    }
+  }
+  // The ragged last columns (of the tiled rows), then the ragged last rows.
+  for (let i = 0; i < rows4; i++) {
+    for (let j = cols4; j < cols; j++) store<f32>(dst + <usize>j * rowD + (<usize>i << 2), load<f32>(src + <usize>i * rowS + (<usize>j << 2)));
   }
   for (let i = rows4; i < rows; i++) {
     for (let j = 0; j < cols; j++) store<f32>(dst + <usize>j * rowD + (<usize>i << 2), load<f32>(src + <usize>i * rowS + (<usize>j << 2)));

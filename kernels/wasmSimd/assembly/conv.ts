@@ -1,30 +1,6 @@
 // The data movement around the GEMMs of a convolution: im2col, its adjoint col2im, bias.
 // Pointers are byte addresses of f32 arrays in this module's memory.
-
-/**
- * Copies n floats with f32x4 moves: im2col's runs are short (LeNet conv2: 10 floats), where a
- * memory.copy call costs more than the copy. From 4 floats on, the last move ends at n, overlapping
- * the one before (the same values written twice) instead of a scalar tail.
- */
-@inline function copyRun(dst: usize, src: usize, n: i32): void {
-  if (n < 4) {
-    for (let i = 0; i < n; i++) store<f32>(dst + (<usize>i << 2), load<f32>(src + (<usize>i << 2)));
-    return;
-  }
-  let i = 0;
-  for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), v128.load(src + (<usize>i << 2)));
-  if (i < n) v128.store(dst + (<usize>(n - 4) << 2), v128.load(src + (<usize>(n - 4) << 2)));
-}
-
-@inline function zeroRun(dst: usize, n: i32): void {
-  if (n < 4) {
-    for (let i = 0; i < n; i++) store<f32>(dst + (<usize>i << 2), 0);
-    return;
-  }
-  let i = 0;
-  for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), f32x4.splat(0));
-  if (i < n) v128.store(dst + (<usize>(n - 4) << 2), f32x4.splat(0));
-}
+import { copyRun, zeroRun } from './moves';
 
 /**
  * cols[(c*kh + a)*kw + b][oh*outW + ow] = x[c][oh*sh - padTop + a*dh][ow*sw - padLeft + b*dw],

@@ -1,6 +1,7 @@
 // Convolution forward and backward over a batch, shared between threads: each thread claims chunks
 // of images through counters in shared memory (atomic adds) until none are left, so a thread that
 // runs slower (a busy or throttled core) simply takes fewer chunks.
+import { copyRun, zeroRun } from './moves';
 import { sgemm, transposeStrided } from './gemm';
 import { addBias, im2col, col2im, sumBias } from './conv';
 import { convDirectImage, directTapOffsets, padImage } from './directConv';
@@ -129,7 +130,7 @@ export function conv2dBackwardRange(
   for (let n0 = claim(claims, fromBack, chunk, N); n0 < N; n0 = claim(claims, fromBack, chunk, N)) {
     const dwPartial = f32At(dwChunks, (n0 / chunk) * (Cout * taps + Cout));
     // Zeroed here, by the thread that sums into it (not by the host, on one thread, before the kernels start).
-    memory.fill(dwPartial, 0, <usize>(Cout * taps) << 2);
+    zeroRun(dwPartial, Cout * taps);
     const end = min(N, n0 + chunk);
     // The chunk's db after its dw, in the same slot (so the host's one sum over the slots gives both).
     sumBias(f32At(dy, n0 * Cout * P), end - n0, Cout, P, f32At(dwPartial, Cout * taps));
@@ -170,7 +171,7 @@ export function conv2dBackwardRange(
         if (implicitDx) {
           for (let i = 0; i < G; i++) {
             const dxImage = f32At(dx, ((first + i) * Cin + g * cg) * H * W);
-            memory.fill(dxImage, 0, <usize>(cg * H * W) << 2);
+            zeroRun(dxImage, cg * H * W);
             implicitInputGradient(f32At(dyFirst, i * Cout * P), P, f32At(packedW, g * packedWSize), og, taps, offsets, order, sh * W, outH, outW, dxImage, dcols);
           }
           continue;
@@ -178,7 +179,7 @@ export function conv2dBackwardRange(
         sgemm(taps, ld, og, f32At(wT, g * og * taps), og, dyg, ld, dcols, ld, 0);
         for (let i = 0; i < G; i++) {
           const dxImage = f32At(dx, ((first + i) * Cin + g * cg) * H * W);
-          memory.fill(dxImage, 0, <usize>(cg * H * W) << 2); // col2im adds into it; zeroed here, in cache, on this thread
+          zeroRun(dxImage, cg * H * W); // col2im adds into it; zeroed here, in cache, on this thread
           col2im(f32At(dcols, i * P), cg, H, W, kh, kw, sh, sw, padTop, padLeft, dh, dw, outH, outW, dxImage, ld);
         }
       }
@@ -199,7 +200,7 @@ function tapOrderByColumn(cg: i32, kh: i32, kw: i32, order: usize): void {
 /** dys[o][i·P + p] = dy[first + i][o0 + o][p]: G images' dy rows side by side, for one GEMM. */
 function gatherDy(dy: usize, first: i32, G: i32, Cout: i32, o0: i32, og: i32, P: i32, dys: usize): void {
   for (let i = 0; i < G; i++) {
-    for (let o = 0; o < og; o++) memory.copy(f32At(dys, o * G * P + i * P), f32At(dy, ((first + i) * Cout + o0 + o) * P), <usize>P << 2);
+    for (let o = 0; o < og; o++) copyRun(f32At(dys, o * G * P + i * P), f32At(dy, ((first + i) * Cout + o0 + o) * P), P);
   }
 }
 

@@ -3,6 +3,7 @@
 // through a table of tap offsets, so any dilation and any stride along H work, and writing and
 // re-reading a taps x P column matrix (about half the time of LeNet's convolutions behind im2col)
 // is gone. The sum runs over the taps in the same order as the GEMM's, so both give the same bits.
+import { copyRun, zeroRun } from './moves';
 import { madd } from './madd';
 
 @inline function f32At(p: usize, i: i32): usize {
@@ -23,14 +24,14 @@ export function directTapOffsets(cg: i32, kh: i32, kw: i32, dh: i32, dw: i32, Hp
  * x is one image's channel group.
  */
 export function padImage(x: usize, C: i32, H: i32, W: i32, padTop: i32, padLeft: i32, Hp: i32, Wp: i32, xp: usize): void {
-  memory.fill(xp, 0, <usize>(C * Hp * Wp) << 2);
+  zeroRun(xp, C * Hp * Wp);
   const rows = min(H, Hp - padTop);
   const first = max(0, -padLeft); // columns of x that land inside [0, Wp)
   const last = min(W, Wp - padLeft);
   if (last <= first) return;
   for (let c = 0; c < C; c++) {
     for (let r = max(0, -padTop); r < rows; r++) {
-      memory.copy(f32At(xp, (c * Hp + r + padTop) * Wp + first + padLeft), f32At(x, (c * H + r) * W + first), <usize>(last - first) << 2);
+      copyRun(f32At(xp, (c * Hp + r + padTop) * Wp + first + padLeft), f32At(x, (c * H + r) * W + first), last - first);
     }
   }
 }

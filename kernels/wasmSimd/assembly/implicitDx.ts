@@ -5,6 +5,7 @@
 // third as long as the GEMM). Each column-matrix element is the same chain of multiply-adds over the
 // output channels as sgemm's; only the order in which an input's contributions from different taps
 // are added differs (a sum in another order, within the same error model).
+import { zeroRun } from './moves';
 import { madd } from './madd';
 import { loadFirst } from './directDw';
 
@@ -44,7 +45,7 @@ function packTails(dy: usize, og: i32, outH: i32, outW: i32, first: i32, pitch: 
   for (let o = 0; o < og; o++) {
     const src = f32At(dy, o * outH * outW + first);
     const dst = f32At(packed, o * per);
-    memory.fill(dst, 0, <usize>per << 2);
+    zeroRun(dst, per);
     for (let i = 0; i < outH; i++) {
       for (let c = 0; c < rem; c++) store<f32>(f32At(dst, i * pitch + c), load<f32>(f32At(src, i * outW + c)));
     }

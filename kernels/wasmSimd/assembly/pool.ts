@@ -4,6 +4,7 @@
 // row's whole windows (average pooling: then two, then one; max pooling: its last 1-3 whole windows
 // take the scalar rule); the rest (other windows, ceil-mode windows cut short by the input) run the
 // scalar rule.
+import { zeroRun } from './moves';
 
 /** Flat index (within the plane) of the window's winner, or -1 for an all-padding window. */
 @inline function winner(
@@ -92,7 +93,7 @@ export function maxPoolBackward(
   for (let p = 0; p < planes; p++) {
     const xp = x + (<usize>(p * H * W) << 2);
     const dxp = dx + (<usize>(p * H * W) << 2);
-    memory.fill(dxp, 0, <usize>(H * W) << 2); // zeroed here, plane by plane: on this thread, and in cache
+    zeroRun(dxp, H * W); // zeroed here, plane by plane: on this thread, and in cache
     for (let i = 0; i < outH; i++) {
       const dyRow = dy + (<usize>((p * outH + i) * outW) << 2);
       const fast = 2 * i + 1 < H ? j4 : 0;
@@ -239,7 +240,7 @@ export function avgPoolBackward(
   const tiled = whole > 0 && H == 2 * outH && W == 2 * outW;
   for (let p = 0; p < planes; p++) {
     const dxp = dx + (<usize>(p * H * W) << 2);
-    if (!tiled) memory.fill(dxp, 0, <usize>(H * W) << 2); // zeroed here, plane by plane: on this thread, and in cache
+    if (!tiled) zeroRun(dxp, H * W); // zeroed here, plane by plane: on this thread, and in cache
     for (let i = 0; i < outH; i++) {
       const dyRow = dy + (<usize>((p * outH + i) * outW) << 2);
       const fast = 2 * i + 1 < H ? whole : 0;

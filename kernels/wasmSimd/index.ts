@@ -338,8 +338,8 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Backend {
         const dys = Array.from({ length: T }, () => arena.alloc(2 * og * P * perGemm + taps * og + 2 * taps + P + g.groups * 4 * Math.ceil(taps / 4) * og, 'the gathered-dy buffers'));
         const wT = arena.alloc(ref.sizeOf(weight.shape), 'the transposed weight');
         for (let grp = 0; grp < g.groups; grp++) k.transpose(wp + 4 * grp * og * taps, og, taps, wT + 4 * grp * og * taps);
-        const readImage = convBackward === 'auto' ? 1 : 0;
-        await shareBatch(g.batch, 'conv2dBackwardRange', (t) => ({ before: [xp, wT, dyp, dx, dw, cols[t], dcols[t], dys[t], perGemm, readImage], after: geometryArgs(g) }));
+        const columnFree = convBackward === 'auto' ? 1 : 0;
+        await shareBatch(g.batch, 'conv2dBackwardRange', (t) => ({ before: [xp, wT, dyp, dx, dw, cols[t], dcols[t], dys[t], perGemm, columnFree], after: geometryArgs(g) }));
         for (let c = 1; c < chunks; c++) k.addInto(dw, dw + 4 * c * slot, slot);
         // db as a tensor of its own (a resident result is freed on its own).
         const db = arena.alloc(g.outChannels, 'db');

@@ -85,7 +85,7 @@ export function conv2dForwardRange(
  * P = 100 output positions; 8 images measured best, 1 about 10% slower).
  */
 export function conv2dBackwardRange(
-  x: usize, wT: usize, dy: usize, dx: usize, dwChunks: usize, cols: usize, dcols: usize, dys: usize, perGemm: i32, readImage: i32, claims: usize, fromBack: i32, chunk: i32, N: i32,
+  x: usize, wT: usize, dy: usize, dx: usize, dwChunks: usize, cols: usize, dcols: usize, dys: usize, perGemm: i32, columnFree: i32, claims: usize, fromBack: i32, chunk: i32, N: i32,
   Cin: i32, H: i32, W: i32, Cout: i32, groups: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, dh: i32, dw: i32, outH: i32, outW: i32,
 ): void {
   const P = outH * outW;
@@ -97,9 +97,10 @@ export function conv2dBackwardRange(
   //   of 28: ~1.4x, then 1.4-1.6x more with blocks of 2 channels x 4 taps; on rows of 10 im2col's path was 1.3x faster);
   // - implicit (implicitDw.ts): output channels in blocks of 8, any stride (LeNet conv2: 1.6-1.7x, the
   //   same bits as im2col's path);
-  // - else im2col and the GEMM dwᵀ = cols · dyᵀ. `readImage` 0 (convBackward: 'im2col') forces that.
-  const direct = readImage != 0 && sh == 1 && sw == 1 && outW >= 16;
-  const implicit = readImage != 0 && !direct && og % 8 == 0;
+  // - else im2col and the GEMM dwᵀ = cols · dyᵀ. `columnFree` 0 (convBackward: 'im2col': the column
+  //   matrices for dw and dx, im2col and col2im) forces that.
+  const direct = columnFree != 0 && sh == 1 && sw == 1 && outW >= 16;
+  const implicit = columnFree != 0 && !direct && og % 8 == 0;
   // The extent of the image the windows read (padded where they reach past it).
   const Hp = (outH - 1) * sh + (kh - 1) * dh + 1;
   const Wp = (outW - 1) * sw + (kw - 1) * dw + 1;
@@ -107,16 +108,16 @@ export function conv2dBackwardRange(
   const rowsH = inPlace ? H : Hp;
   const rowsW = inPlace ? W : Wp;
   const xStride = <usize>(inPlace ? Cin * H * W : cg * Hp * Wp) << 2;
-  // `dys` holds the gathered dy [og][perGemm·P], its transpose, dwᵀ [taps][og], and the implicit
-  // GEMM's tap and window tables (i32, taps and P of them).
+  // `dys` holds the gathered dy [og][perGemm·P], its transpose, dwᵀ [taps][og], the tap and window
+  // tables (i32, taps and P of them), implicitDx's tap order (taps) and its packed weights (per group).
   const dysT = f32At(dys, og * perGemm * P);
   const dwT = f32At(dysT, og * perGemm * P);
   const offsets = f32At(dwT, taps * og);
   const positions = f32At(offsets, taps);
   // dx without the column matrix (implicitDx.ts) where every window lies inside the image at unit
-  // stride along W (LeNet conv2: its backward 1.12-1.17x); there the tap table over the image is
-  // `offsets` itself. `readImage` 0 forces col2im(Wᵀ · dy) here too.
-  const implicitDx = readImage != 0 && dx != 0 && inPlace && sw == 1;
+  // stride along W (LeNet conv2: its backward 1.11-1.17x); there the tap table over the image is
+  // `offsets` itself. `columnFree` 0 forces col2im(Wᵀ · dy) here too.
+  const implicitDx = columnFree != 0 && dx != 0 && inPlace && sw == 1;
   if (implicit || direct || implicitDx) directTapOffsets(cg, kh, kw, dh, dw, rowsH, rowsW, offsets);
   if (implicit) windowCorners(outH, outW, sh, sw, rowsW, positions);
   const order = f32At(positions, P);

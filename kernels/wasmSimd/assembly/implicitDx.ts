@@ -110,6 +110,8 @@ export function implicitInputGradient(
       let pb = isMain ? f32At(dy, i * outW + j) : f32At(packed, (b - mainBlocks) << 3);
       const plane = isMain ? planeB : packedB;
       let pa = wk;
+      // sgemm's 4x8 block (gemm.ts block4x8) with A packed per tap block and a scattered epilogue: kept
+      // inline, as in directConv and implicitDw, since a helper cannot hand 8 accumulators back.
       let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
       let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
       for (let o = 0; o < og; o++) {

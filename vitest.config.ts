@@ -34,5 +34,6 @@ export default defineConfig({
     // Chromium (one core of SwiftShader). Two workers, the browser suite first: it runs beside the rest.
     maxWorkers: 2,
     sequence: { sequencer: LongestFirstSequencer },
+    globalSetup: ['./vitest.globalSetup.ts'],
   },
 });

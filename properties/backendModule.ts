@@ -3,7 +3,7 @@
  * or `default`, being the backend itself, a (possibly async) function returning it, or a class
  * (constructed with no arguments); and, optionally, `expectedDifferences`.
  */
-import type { PartialBackend } from '../kernels/backend.ts';
+import { OPERATION_NAMES, type PartialBackend } from '../kernels/backend.ts';
 import type { ExpectedDifference } from './suite.ts';
 
 export interface BackendModule {
@@ -13,6 +13,18 @@ export interface BackendModule {
 
 const isClass = (f: unknown): f is new () => unknown => typeof f === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(f));
 
+/** What the module does export, and the nearest fix: `export default` of what looks like the backend, or a wrapper around bare operations. */
+function foundExports(module: Record<string, unknown>): string {
+  const names = Object.keys(module).filter((n) => n !== 'expectedDifferences' && n !== '__esModule');
+  if (names.length === 0) return ' (it exports nothing)';
+  const operations = names.filter((n) => (OPERATION_NAMES as readonly string[]).includes(n));
+  if (operations.length > 0) {
+    return ` (it exports the operation${operations.length > 1 ? 's' : ''} ${operations.join(', ')} one by one; wrap ${operations.length > 1 ? 'them' : 'it'}: export default { name: 'my-backend', ${operations.join(', ')} })`;
+  }
+  const objects = names.filter((n) => typeof module[n] === 'object' || typeof module[n] === 'function');
+  return ` (it exports ${names.join(', ')}${objects.length ? `; if ${objects[0]} is the backend: export default ${objects[0]}` : ''})`;
+}
+
 /** The backend `module` exports, made if it exports a factory or a class. `where` names the module in errors. */
 export async function backendFromModule(namespace: Record<string, unknown>, where: string): Promise<BackendModule> {
   // A TypeScript module compiled as CommonJS (outside a "type": "module" package) arrives with its exports under `default`.
@@ -20,7 +32,7 @@ export async function backendFromModule(namespace: Record<string, unknown>, wher
   const module = namespace.createBackend === undefined && typeof inner === 'object' && inner !== null && ('createBackend' in inner || 'default' in inner) ? inner : namespace;
   const exported = module.createBackend ?? module.default;
   if (exported === undefined) {
-    throw new TypeError(`${where} exports neither createBackend nor a default: export the backend, a function that returns it, or its class.`);
+    throw new TypeError(`${where} exports neither createBackend nor a default${foundExports(module)}: export the backend, a function that returns it, or its class.`);
   }
   const backend = (isClass(exported) ? new exported() : typeof exported === 'function' ? await (exported as () => unknown)() : exported) as PartialBackend;
   if (typeof backend !== 'object' || backend === null || typeof backend.name !== 'string') {

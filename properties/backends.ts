@@ -22,3 +22,18 @@ export function kernelBackends(): BackendStatus[] {
     .filter((b) => !b.oracle)
     .map((b) => ({ ...b, required: REQUIRED_BACKENDS.includes(b.name) }));
 }
+
+/**
+ * What this machine cannot run, a line each (kernel backends and the browser suite), with why and
+ * how to fix it; empty when everything starts. `npm test` prints it, so a skip is never silent.
+ */
+export function notRunHere(browserUnavailable: string | null): string[] {
+  const backends = kernelBackends().filter((s) => !s.available && !s.required).map((s) => `  ${s.name}: ${s.reason ?? 'cannot start here'}`);
+  const browser = browserUnavailable && !REQUIRED_BACKENDS.includes('browser') ? [`  browser (headless Chromium): ${browserUnavailable}`] : [];
+  const lines = [...backends, ...browser];
+  if (lines.length === 0) return [];
+  return [
+    `Skipped here, their tests shown as skipped (REQUIRE_BACKENDS=name,... turns a skip into a failure, as CI does):`,
+    ...lines,
+  ];
+}

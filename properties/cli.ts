@@ -4,16 +4,16 @@
  * your own, with a readable summary, JSON and JUnit reports, and exit code 1 on an unexpected
  * failure. `--help` lists the options; the README's "Running the suite against your own backend" explains.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { implementedOperations, OPERATION_NAMES, overriding, type OperationName, type PartialBackend } from '../kernels/backend.ts';
+import { implementedOperations, type OperationName, type PartialBackend } from '../kernels/backend.ts';
 import { backendFromModule, type BackendModule } from './backendModule.ts';
 import { harnessRoot, loadRegressions, storeRegression } from './regressions.ts';
 import { formatSummary, junitXml, mergeReports, suiteReport, type SuiteReport } from './reports.ts';
 import { reproScript } from './repro.ts';
-import { DEFAULT_SEED, describeFailure, runPropertySuite, selectProperties } from './suite.ts';
+import { assertSelectable, DEFAULT_SEED, describeFailure, runPropertySuite, selectProperties } from './suite.ts';
 
 const HELP = `usage: d2l-convnet-harness check MODULE [options]
        d2l-convnet-harness merge REPORT.json... [--json FILE] [--junit FILE]
@@ -27,7 +27,8 @@ the ones it lacks are reported as not implemented. It may also export expectedDi
 predicate on the property's case is true of, as counterexamples print it).
 
 options:
-  --ops LIST        judge only these operations (comma-separated), as if the others were missing
+  --ops LIST        judge only these operations (comma-separated; each one the backend implements):
+                    a property that needs another is reported 'not selected', the others' rows too
   --seed N          fast-check seed (default ${DEFAULT_SEED}, CI's)
   --runs N          cases per property (default 20)
   --errors MODE     bad-input contract: port (an error named OperatorInputError or with code
@@ -42,7 +43,8 @@ options:
   --property ID     run only this property (with --seed and --path: replay one failure, as each failure prints)
   --path PATH       fast-check's replay path of a failure
   --repro DIR       write each conformance failure as DIR/<property>.repro.mts: its concrete inputs and a
-                    script that calls your module and the reference (run it with the repro command; exit 1 while it fails)
+                    script that calls your module and the reference (run it with the repro command; exit 1 while it fails);
+                    the repro of a property that passes now is removed
   --help            this text
 
 exit code: 0 when no property failed unexpectedly, 1 otherwise, 2 for a usage error.
@@ -114,11 +116,6 @@ function commonJsMistake(file: string, error: unknown): UsageError | null {
   );
 }
 
-/** `backend` with only `ops` visible: the others read as missing. */
-function restrictOperations(backend: PartialBackend, ops: readonly OperationName[]): PartialBackend {
-  return overriding(backend, Object.fromEntries(OPERATION_NAMES.filter((op) => !ops.includes(op)).map((op) => [op, undefined])));
-}
-
 function positiveInteger(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
@@ -169,14 +166,13 @@ async function main(argv: string[]): Promise<number> {
     if (values.junit) write(values.junit, junitXml(merged));
     return merged.passed ? 0 : 1;
   }
-  if (command !== 'check' || !modulePath) throw new UsageError(`expected 'check MODULE', 'merge REPORT.json...' or 'repro FILE'; got '${positionals.join(' ')}'. See --help.`);
+  if (command === 'check' && !modulePath) throw new UsageError('check needs the module that exports your backend, e.g. check ./my-backend.mjs. See --help.');
+  if (command !== 'check') throw new UsageError(`expected 'check MODULE', 'merge REPORT.json...' or 'repro FILE'; got '${positionals.join(' ')}'. See --help.`);
   const seed = values.seed === undefined ? DEFAULT_SEED : Number(values.seed);
   if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer; got '${values.seed}'.`);
   const numRuns = positiveInteger('runs', values.runs, 20);
   if (values.errors !== 'port' && values.errors !== 'strict') throw new UsageError(`--errors must be port or strict; got '${values.errors}'.`);
   const ops = values.ops?.split(',').map((s) => s.trim()).filter(Boolean);
-  const unknown = ops?.filter((op) => !(OPERATION_NAMES as readonly string[]).includes(op)) ?? [];
-  if (unknown.length) throw new UsageError(`--ops: unknown operation(s) ${unknown.join(', ')}. Known: ${OPERATION_NAMES.join(', ')}.`);
 
   const shard = values.shard?.match(/^(\d+)\/(\d+)$/);
   if (values.shard !== undefined && (!shard || Number(shard[1]) < 1 || Number(shard[1]) > Number(shard[2]))) {
@@ -184,31 +180,43 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const { backend: loaded, expectedDifferences: expected } = await loadBackend(modulePath);
-  const backend = ops ? restrictOperations(loaded, ops as OperationName[]) : loaded;
+  try {
+    assertSelectable(loaded, ops); // before any work: an operation the backend lacks would be judged by nothing
+  } catch (error) {
+    throw new UsageError(`--${(error as Error).message}`);
+  }
   // A shard is every N-th property from the K-th on, in the suite's fixed order: shards never overlap and together cover all.
   const sharded = shard ? selectProperties(loaded).map((p) => p.id).filter((_, i) => i % Number(shard[2]) === Number(shard[1]) - 1) : undefined;
   const only = values.property ? [values.property] : sharded;
-  const found = await runPropertySuite(backend, {
-    seed, numRuns, errorContract: values.errors, expectedDifferences: expected, only, path: values.path,
+  const found = await runPropertySuite(loaded, {
+    seed, numRuns, errorContract: values.errors, expectedDifferences: expected, only, path: values.path, ops: ops as OperationName[] | undefined,
     // The cases that caught real bugs and mutants (shipped with the harness), then the caller's own.
     regressionCases: (id) => [...loadRegressions(id), ...(values.record ? loadRegressions(id, here(values.record)) : [])].map((r) => r.case),
     onCounterexample: values.record
       ? (id, c, r) => storeRegression(id, { name: `${r.backend}, seed ${r.seed}`, found: new Date().toISOString().slice(0, 10), case: c }, here(values.record!))
       : undefined,
   });
-  (backend as { dispose?: () => void }).dispose?.();
+  (loaded as { dispose?: () => void }).dispose?.();
   // Each failure's replay is this command (the suite's own default names this repository's tests).
   const results = found.map((r) => (r.replay === undefined ? r : {
     ...r, replay: `${COMMAND} check ${modulePath} --property ${r.id} --seed ${r.seed} --runs ${numRuns}${r.counterexamplePath ? ` --path ${r.counterexamplePath}` : ''}${ops ? ` --ops ${ops.join(',')}` : ''}`,
   }));
-  const report = suiteReport(loaded.name, seed, numRuns, results, implementedOperations(backend));
+  const report = suiteReport(loaded.name, seed, numRuns, results, { implemented: implementedOperations(loaded), selected: ops as OperationName[] | undefined, shard: shard !== undefined && shard !== null });
   for (const r of results.filter((p) => !p.passed)) console.log(`${describeFailure(r)}\n`);
   console.log(formatSummary(report));
   if (values.repro) {
-    for (const r of results.filter((p) => !p.passed && p.failingCall)) {
+    for (const r of results.filter((p) => p.numRuns > 0)) { // one that did not run (not implemented, not selected) says nothing of its old repro
       const script = join(here(values.repro), `${r.id}.repro.mts`);
+      if (r.passed || !r.failingCall) {
+        // A repro this run did not write is one of an earlier run's failures, fixed since (or not one call's): gone, so the folder shows only what fails now.
+        if (existsSync(script)) {
+          unlinkSync(script);
+          console.log(`removed ${script}: ${r.id} ${r.passed ? 'no longer fails' : 'fails, but not on one call a script can replay'}`);
+        }
+        continue;
+      }
       const fromScript = relative(dirname(script), here(modulePath)).split(sep).join('/'); // relative, so the folder can be committed or moved with the module
-      write(script, reproScript({ property: r.id, backend: r.backend, modulePath: fromScript.startsWith('.') ? fromScript : `./${fromScript}`, harness: HARNESS_IMPORT, call: r.failingCall! }));
+      write(script, reproScript({ property: r.id, backend: r.backend, modulePath: fromScript.startsWith('.') ? fromScript : `./${fromScript}`, harness: HARNESS_IMPORT, call: r.failingCall }));
     }
   }
   if (values.json) write(values.json, `${JSON.stringify(report, null, 2)}\n`);

@@ -15,17 +15,25 @@ export interface SuiteReport {
   readonly date: string;
   /** How many properties ended in each status. */
   readonly summary: Record<PropertyStatus, number>;
-  /** Whether the run passes: no 'failed' and no 'unexpected pass'. */
+  /**
+   * Whether the run passes: no 'failed', no 'unexpected pass', and at least one case ran (a run that
+   * judged nothing, e.g. of a backend implementing none of the operations, does not pass; a shard may).
+   */
   readonly passed: boolean;
+  /** Properties that ran at least one case. */
+  readonly judged: number;
   readonly results: readonly PropertyResult[];
   /** The operations the backend implements (when the run knew them). */
   readonly implemented?: readonly OperationName[];
+  /** The operations the run judged, when it was told to judge only some (`--ops`). */
+  readonly selected?: readonly OperationName[];
   /** Per operation, by family: what its conformance properties found (when `implemented` is known). */
   readonly operations?: readonly OperationStatus[];
 }
 
 /**
- * One operation's verdict: 'not implemented'; or, from the conformance properties that judge it in
+ * One operation's verdict: 'not implemented'; 'not selected' (implemented, but the run judged only
+ * others); or, from the conformance properties that judge it in
  * this report: 'failed' if one failed (or passed against an expected difference), 'expected
  * difference', 'declined' if every one declined, else 'passed'; 'not run' when none of them ran
  * (another shard's, or left out with --property).
@@ -33,15 +41,15 @@ export interface SuiteReport {
 export interface OperationStatus {
   readonly op: OperationName;
   readonly family: string;
-  readonly status: 'passed' | 'failed' | 'not implemented' | 'declined' | 'expected difference' | 'not run';
+  readonly status: 'passed' | 'failed' | 'not implemented' | 'not selected' | 'declined' | 'expected difference' | 'not run';
   /** The conformance properties that judge it. */
   readonly properties: readonly string[];
 }
 
-const STATUSES: readonly PropertyStatus[] = ['passed', 'failed', 'not implemented', 'declined', 'expected difference', 'unexpected pass'];
+const STATUSES: readonly PropertyStatus[] = ['passed', 'failed', 'not implemented', 'not selected', 'declined', 'expected difference', 'unexpected pass'];
 
 /** The per-operation table, from the registry's families and the conformance properties' results. */
-export function operationTable(implemented: readonly OperationName[], results: readonly PropertyResult[]): OperationStatus[] {
+export function operationTable(implemented: readonly OperationName[], results: readonly PropertyResult[], selected?: readonly OperationName[]): OperationStatus[] {
   const judges = ALL_PROPERTIES.filter((p) => p.kind === 'conformance');
   return FAMILIES.flatMap((family) => (Object.keys(family.operations) as OperationName[]).map((op): OperationStatus => {
     const properties = judges.filter((p) => p.uses.includes(op)).map((p) => p.id);
@@ -53,6 +61,7 @@ export function operationTable(implemented: readonly OperationName[], results: r
     const ran = results.filter((r) => properties.includes(r.id) && (r.passed && r.status !== 'expected difference' || blamed(r) || r.status === 'expected difference'))
       .map((r) => (r.status === 'expected difference' && !blamed(r) ? { ...r, status: 'passed' as const } : r));
     const status = !implemented.includes(op) ? 'not implemented'
+      : selected && !selected.includes(op) ? 'not selected'
       : ran.length === 0 ? 'not run'
         : ran.some((r) => !r.passed) ? 'failed'
           : ran.some((r) => r.status === 'expected difference') ? 'expected difference'
@@ -61,10 +70,22 @@ export function operationTable(implemented: readonly OperationName[], results: r
   }));
 }
 
-export function suiteReport(backend: string, seed: number, numRuns: number, results: readonly PropertyResult[], implemented?: readonly OperationName[]): SuiteReport {
+export interface ReportScope {
+  /** The operations the backend implements. */
+  readonly implemented?: readonly OperationName[];
+  /** The operations the run was told to judge (`--ops`). Default all. */
+  readonly selected?: readonly OperationName[];
+  /** A shard of a run: it may judge nothing (the merged report may not). Default false. */
+  readonly shard?: boolean;
+}
+
+export function suiteReport(backend: string, seed: number, numRuns: number, results: readonly PropertyResult[], scope: ReportScope = {}): SuiteReport {
+  const { implemented, selected, shard = false } = scope;
   const summary = Object.fromEntries(STATUSES.map((s) => [s, results.filter((r) => r.status === s).length])) as Record<PropertyStatus, number>;
-  const operations = implemented ? { implemented, operations: operationTable(implemented, results) } : {};
-  return { backend, seed, numRuns, date: new Date().toISOString(), summary, passed: results.every((r) => r.passed), results, ...operations };
+  const operations = implemented ? { implemented, operations: operationTable(implemented, results, selected) } : {};
+  const judged = results.filter((r) => r.numRuns > 0).length;
+  const passed = results.every((r) => r.passed) && (judged > 0 || shard);
+  return { backend, seed, numRuns, date: new Date().toISOString(), summary, passed, judged, results, ...(selected ? { selected } : {}), ...operations };
 }
 
 const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -76,12 +97,13 @@ export function junitXml(report: SuiteReport): string {
     const detail = (r.error ?? '') + (r.counterexample !== undefined ? `\ncounterexample: ${JSON.stringify(r.counterexample)}` : '') + (r.replay ? `\nreplay: ${r.replay}` : '');
     if (!r.passed) return `${open}\n      <failure message="${xml(`${r.status}: ${(r.error ?? '').slice(0, 200)}`)}">${xml(detail)}</failure>\n    </testcase>`;
     if (r.status === 'not implemented') return `${open}\n      <skipped message="${xml(`not implemented: ${r.missing?.join(', ')}`)}"/>\n    </testcase>`;
+    if (r.status === 'not selected') return `${open}\n      <skipped message="${xml(`not selected: needs ${r.missing?.join(', ')}, left out of the run's operations`)}"/>\n    </testcase>`;
     if (r.status === 'declined') return `${open}\n      <skipped message="${xml(r.error ?? 'declined')}"/>\n    </testcase>`;
     if (r.status === 'expected difference') return `${open}\n      <system-out>${xml(`differs as expected (${r.expectedReason}): ${detail}`)}</system-out>\n    </testcase>`;
     return `${open}</testcase>`;
   });
   const failures = report.summary.failed + report.summary['unexpected pass'];
-  const skipped = report.summary['not implemented'] + report.summary.declined;
+  const skipped = report.summary['not implemented'] + (report.summary['not selected'] ?? 0) + report.summary.declined;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="d2l-convnet-harness" tests="${report.results.length}" failures="${failures}" skipped="${skipped}">`,
@@ -101,11 +123,15 @@ export function formatSummary(report: SuiteReport): string {
     const worst = !r.worstRatio ? '' : r.worstRatio === Infinity ? ', worst: a structural mismatch (shape, type or NaN)' : `, worst ${r.worstRatio.toPrecision(2)}x its bound`;
     // Drawn cases not run: declined by the backend (an option it cannot express), or calling an operation it lacks.
     const skipped = [r.unsupported ? `${r.unsupported} declined` : '', r.notImplemented ? `${r.notImplemented} skipped (an operation not implemented)` : ''].filter(Boolean).map((s) => `, ${s}`).join('');
-    const counts = r.status === 'not implemented' ? `missing ${r.missing?.join(', ')}` : `${r.numRuns} case${r.numRuns === 1 ? '' : 's'}${skipped}${worst}`;
+    const counts = r.status === 'not implemented' ? `missing ${r.missing?.join(', ')}`
+      : r.status === 'not selected' ? `needs ${r.missing?.join(', ')}`
+      : `${r.numRuns} case${r.numRuns === 1 ? '' : 's'}${skipped}${worst}`;
     return `  ${r.id.padEnd(width)}  ${r.status.padEnd(19)}  ${counts}`;
   });
   const totals = STATUSES.filter((s) => report.summary[s] > 0).map((s) => `${report.summary[s]} ${s}`).join(', ');
-  return [`backend ${report.backend} (seed ${report.seed}, ${report.numRuns} cases per property)`, ...lines, ...operationLines(report), `${report.passed ? 'PASS' : 'FAIL'}: ${totals}`].join('\n');
+  const selection = report.selected ? `, judging only ${report.selected.join(', ')}` : '';
+  const nothing = report.judged === 0 && !report.passed && report.results.every((r) => r.passed) ? ['nothing was judged: no property ran a case (the backend implements none of the operations they call, or none was selected)'] : [];
+  return [`backend ${report.backend} (seed ${report.seed}, ${report.numRuns} cases per property${selection})`, ...lines, ...operationLines(report), ...nothing, `${report.passed ? 'PASS' : 'FAIL'}: ${totals}`].join('\n');
 }
 
 /** The per-operation table, a line per family. */
@@ -130,7 +156,7 @@ export function mergeReports(reports: readonly SuiteReport[]): SuiteReport {
   if (reports.length === 0) throw new Error('merge: no reports given.');
   const [first] = reports;
   for (const r of reports) {
-    if (r.backend !== first.backend || r.seed !== first.seed || r.numRuns !== first.numRuns) {
+    if (r.backend !== first.backend || r.seed !== first.seed || r.numRuns !== first.numRuns || String(r.selected ?? '') !== String(first.selected ?? '')) {
       throw new Error(`merge: the reports are of different runs (backend ${r.backend} seed ${r.seed} runs ${r.numRuns} vs backend ${first.backend} seed ${first.seed} runs ${first.numRuns}).`);
     }
   }
@@ -140,5 +166,5 @@ export function mergeReports(reports: readonly SuiteReport[]): SuiteReport {
     if (seen.has(r.id)) throw new Error(`merge: property ${r.id} is in more than one report (overlapping shards?).`);
     seen.add(r.id);
   }
-  return suiteReport(first.backend, first.seed, first.numRuns, results, first.implemented);
+  return suiteReport(first.backend, first.seed, first.numRuns, results, { implemented: first.implemented, selected: first.selected });
 }

@@ -4,7 +4,7 @@
  * vitestSuite.ts), scripts and a browser page all drive this same function.
  */
 import fc from 'fast-check';
-import { completeBackend, implementedOperations, isUnsupportedOption, NotImplementedError, type PartialBackend } from '../kernels/backend.ts';
+import { completeBackend, implementedOperations, isUnsupportedOption, NotImplementedError, overriding, OPERATION_NAMES, type OperationName, type PartialBackend } from '../kernels/backend.ts';
 import { ALL_PROPERTIES } from './all.ts';
 import type { PropertyViolation } from './compare.ts';
 import type { BackendProperty, CheckContext, PropertyKind } from './property.ts';
@@ -22,11 +22,24 @@ export interface SuiteOptions {
   readonly only?: readonly string[];
   /** Run only these kinds. Default all; 'conformance' is never run on an `oracle` backend (the reference itself). */
   readonly kinds?: readonly PropertyKind[];
-  /** fast-check replay path (with `only` naming one property and the failing seed). */
+  /**
+   * Judge only these operations, as if the backend lacked the others: a property that needs an
+   * operation left out is 'not selected' (one the backend really lacks stays 'not implemented').
+   * Every one must be implemented (runPropertySuite throws, naming it). Default: every operation.
+   */
+  readonly ops?: readonly OperationName[];
+  /**
+   * fast-check replay path (with `only` naming one property and the failing seed). A path addresses
+   * the generated cases only: with it, the stored cases do not run.
+   */
   readonly path?: string;
-  /** Stored counterexamples of a property, run before the generated cases. Default none. */
+  /**
+   * Stored counterexamples of a property, run before the generated cases (each once, as it is).
+   * When one fails, the generated cases still run, so a failure fast-check can shrink is reported in
+   * its smallest form beside it. Default none.
+   */
   readonly regressionCases?: (propertyId: string) => readonly unknown[];
-  /** Called with each newly found (shrunk) counterexample, e.g. to store it. */
+  /** Called with each newly found (shrunk) counterexample, e.g. to store it; never with a stored case. */
   readonly onCounterexample?: (propertyId: string, counterexample: unknown, result: PropertyResult) => void;
   /** Called after each property. */
   readonly onResult?: (result: PropertyResult) => void;
@@ -58,12 +71,13 @@ export interface ExpectedDifference {
  * - passed: every case held;
  * - failed: a case broke the property (the counterexample says which);
  * - not implemented: the backend lacks the operations the property needs (listed in `missing`);
+ * - not selected: the backend has what the property needs, but `ops` left one of them out;
  * - declined: so many drawn cases were declined (UnsupportedOptionError, or an operation not implemented)
  *   that the run stopped short of its cases; those that ran passed;
  * - expected difference: failed, as an entry of `expectedDifferences` says it does;
  * - unexpected pass: passed, though an entry says it fails (the entry is stale).
  */
-export type PropertyStatus = 'passed' | 'failed' | 'not implemented' | 'declined' | 'expected difference' | 'unexpected pass';
+export type PropertyStatus = 'passed' | 'failed' | 'not implemented' | 'not selected' | 'declined' | 'expected difference' | 'unexpected pass';
 
 export interface PropertyResult {
   readonly id: string;
@@ -73,7 +87,7 @@ export interface PropertyResult {
   readonly status: PropertyStatus;
   /** Whether the run may pass with this result: every status but 'failed' and 'unexpected pass'. */
   readonly passed: boolean;
-  /** For 'not implemented': the operations the property needs that the backend lacks. */
+  /** For 'not implemented': the operations the property needs that the backend lacks; for 'not selected', those `ops` left out. */
   readonly missing?: readonly string[];
   /** For 'expected difference' and 'unexpected pass': the entry's reason. */
   readonly expectedReason?: string;
@@ -92,6 +106,11 @@ export interface PropertyResult {
   readonly seed: number;
   /** For a failure: the shrunk case, the error, and how to replay it. */
   readonly counterexample?: unknown;
+  /**
+   * For a failure of a stored case: that case, when fast-check also found (and shrank) a failing
+   * generated one, another, which is then the `counterexample`. Absent when the stored case is the counterexample.
+   */
+  readonly storedCounterexample?: unknown;
   readonly counterexamplePath?: string;
   readonly error?: string;
   /** For a failure: whether the property's check said so (a PropertyViolation), rather than the backend throwing. */
@@ -126,20 +145,31 @@ function runnable(backend: PartialBackend, property: BackendProperty<unknown>): 
   return { ok, missing };
 }
 
+/** `backend` with only `ops` visible: the others read as missing. */
+function restrictOperations(backend: PartialBackend, ops: readonly OperationName[]): PartialBackend {
+  return overriding(backend, Object.fromEntries(OPERATION_NAMES.filter((op) => !ops.includes(op)).map((op) => [op, undefined])));
+}
+
+/** One case's outcome: it held (or was excused), or it was skipped (declined, or it called an operation not implemented). */
+type CaseOutcome = 'held' | 'skipped';
+
 /** Runs one property; never throws for a violation (the result says it), only for a broken setup. */
 export async function runProperty(backend: PartialBackend, property: BackendProperty<unknown>, options: SuiteOptions = {}): Promise<PropertyResult> {
   const seed = options.seed ?? DEFAULT_SEED;
   const numRuns = Math.max(1, Math.round((options.numRuns ?? 25) * (property.runsFactor ?? 1)));
   const base = { id: property.id, kind: property.kind, statement: property.statement, backend: backend.name, seed };
-  const { ok, missing } = runnable(backend, property);
+  const judged = options.ops ? restrictOperations(backend, options.ops) : backend;
+  const { ok, missing } = runnable(judged, property);
   if (!ok) {
-    return { ...base, status: 'not implemented', passed: true, missing, numRuns: 0, unsupported: 0, notImplemented: 0, durationMs: 0 };
+    // Left out by `ops` where the whole backend could run it; else what the backend really lacks.
+    const whole = runnable(backend, property);
+    const status = whole.ok ? 'not selected' : 'not implemented';
+    const leftOut = missing.filter((op) => !whole.missing.includes(op));
+    return { ...base, status, passed: true, missing: whole.ok ? leftOut : whole.missing, numRuns: 0, unsupported: 0, notImplemented: 0, durationMs: 0 };
   }
-  const complete = completeBackend(backend);
+  const complete = completeBackend(judged);
   let worstRatio = 0;
   const context: CheckContext = { errorContract: options.errorContract ?? 'strict', observe: (ratio) => { if (ratio > worstRatio) worstRatio = ratio; } };
-  const examples = (options.regressionCases?.(property.id) ?? []).map((c) => [c] as [unknown]);
-  const planned = numRuns + examples.length; // fast-check counts examples within numRuns: every stored case and every generated one runs
   let unsupported = 0;
   let notImplemented = 0;
   const entries = options.expectedDifferences?.filter((d) => d.property === property.id) ?? [];
@@ -147,42 +177,61 @@ export async function runProperty(backend: PartialBackend, property: BackendProp
   // Entries with a case predicate excuse only their cases: those run, and their failures are counted, not thrown.
   const excuses = entries.some((d) => !d.when) ? [] : entries.map((d) => d.when!);
   const excused = { matched: 0, failed: 0, error: undefined as string | undefined, case: undefined as unknown, thrown: undefined as unknown };
+  /** One case: throws its failure; a failure its expected difference excuses is counted instead. */
+  const runCase = async (c: unknown): Promise<CaseOutcome> => {
+    const isExcused = excuses.some((when) => {
+      try {
+        return when(c);
+      } catch (error) {
+        throw new Error(`the \`when\` of ${property.id}'s expected difference threw on the case ${JSON.stringify(c)}: ${(error as Error).message}. A case looks like the counterexamples this property prints.`);
+      }
+    });
+    if (isExcused) excused.matched++;
+    try {
+      await property.check(complete, c, context);
+    } catch (error) {
+      if (error instanceof NotImplementedError) {
+        notImplemented++;
+        return 'skipped';
+      }
+      if (isUnsupportedOption(error)) {
+        unsupported++;
+        return 'skipped';
+      }
+      if (isExcused) {
+        excused.failed++;
+        if (excused.failed === 1) Object.assign(excused, { error: error instanceof Error ? error.message : String(error), case: c, thrown: error });
+        return 'held';
+      }
+      throw error;
+    }
+    return 'held';
+  };
   const started = performance.now();
+  // The stored cases first, each as it is (a replayed path addresses generated cases only).
+  const stored = options.path ? [] : options.regressionCases?.(property.id) ?? [];
+  let storedRuns = 0;
+  let storedFailure: { case: unknown; error: unknown } | undefined;
+  for (const c of stored) {
+    try {
+      if ((await runCase(c)) === 'held') storedRuns++;
+    } catch (error) {
+      storedRuns++;
+      storedFailure = { case: c, error };
+      break;
+    }
+  }
+  // Then the generated ones, even after a stored case failed: fast-check shrinks what it finds.
+  // A case declined is redrawn, up to 10 times per case: a backend declining everything stops early.
   const details = await fc.check(
     fc.asyncProperty(property.arbitrary, async (c) => {
-      const isExcused = excuses.some((when) => {
-        try {
-          return when(c);
-        } catch (error) {
-          throw new Error(`the \`when\` of ${property.id}'s expected difference threw on the case ${JSON.stringify(c)}: ${(error as Error).message}. A case looks like the counterexamples this property prints.`);
-        }
-      });
-      if (isExcused) excused.matched++;
-      try {
-        await property.check(complete, c, context);
-      } catch (error) {
-        if (error instanceof NotImplementedError) {
-          notImplemented++;
-          fc.pre(false);
-        }
-        if (isUnsupportedOption(error)) {
-          unsupported++;
-          fc.pre(false);
-        }
-        if (isExcused) {
-          excused.failed++;
-          if (excused.failed === 1) Object.assign(excused, { error: error instanceof Error ? error.message : String(error), case: c, thrown: error });
-          return;
-        }
-        throw error;
-      }
+      if ((await runCase(c)) === 'skipped') fc.pre(false);
     }),
-    // A case declined is redrawn, up to 10 times per case: a backend declining everything stops early.
-    { seed, numRuns: planned, examples, ...(options.path ? { path: options.path } : {}), maxSkipsPerRun: 10 },
+    { seed, numRuns, ...(options.path ? { path: options.path } : {}), maxSkipsPerRun: 10 },
   );
-  const counts = { numRuns: details.numRuns, unsupported, notImplemented, worstRatio, durationMs: performance.now() - started, ...(missing.length ? { missing } : {}) };
+  const counts = { numRuns: storedRuns + details.numRuns, unsupported, notImplemented, worstRatio, durationMs: performance.now() - started, ...(missing.length ? { missing } : {}) };
   const because = expected ? { expectedReason: expected.reason + (expected.link ? ` (${expected.link})` : '') } : {};
-  if (!details.failed) {
+  if (!details.failed && !storedFailure) {
     if (!expected) return { ...base, ...counts, status: 'passed', passed: true };
     if (excuses.length > 0) {
       if (excused.failed > 0) {
@@ -195,12 +244,14 @@ export async function runProperty(backend: PartialBackend, property: BackendProp
     const error = `expected to differ (${because.expectedReason}), but ${which}: remove the entry from the expected differences, or narrow it`;
     return { ...base, ...counts, ...because, status: 'unexpected pass', passed: false, error };
   }
-  const counterexample = details.counterexample?.[0];
-  if (counterexample === undefined && unsupported + notImplemented > 0 && details.numRuns < planned) {
-    const ran = details.numRuns === 0 ? 'no case ran' : `only ${details.numRuns} of ${planned} cases ran, and passed`;
+  const generated = details.failed ? details.counterexample?.[0] : undefined;
+  if (!storedFailure && generated === undefined && unsupported + notImplemented > 0 && details.numRuns < numRuns) {
+    const ran = counts.numRuns === 0 ? 'no case ran' : `only ${counts.numRuns} of ${stored.length + numRuns} cases ran, and passed`;
     return { ...base, ...counts, status: 'declined', passed: true, error: `${ran}: ${unsupported} drawn cases declined, ${notImplemented} called operations not implemented` };
   }
-  const error = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance ?? 'no case could be generated');
+  // The generated failure where there is one (shrunk: the smallest repro), with the stored case it echoes beside it.
+  const thrown = details.failed ? details.errorInstance : storedFailure!.error;
+  const message = thrown instanceof Error ? thrown.message : String(thrown ?? 'no case could be generated');
   const result: PropertyResult = {
     ...base,
     ...counts,
@@ -208,15 +259,18 @@ export async function runProperty(backend: PartialBackend, property: BackendProp
     // With case predicates, a failure reaching here is on a case none of them excuses.
     status: expected && excuses.length === 0 ? 'expected difference' : 'failed',
     passed: Boolean(expected) && excuses.length === 0,
-    counterexample,
-    counterexamplePath: details.counterexamplePath ?? undefined,
-    error,
-    violation: (details.errorInstance as { name?: string } | null)?.name === 'PropertyViolation',
-    ...failingCallOf(details.errorInstance),
-    // The library's own replay; the command and the vitest form print theirs instead.
-    replay: `runPropertySuite(backend, { only: ['${property.id}'], seed: ${details.seed}, path: '${details.counterexamplePath ?? ''}' })`,
+    counterexample: details.failed ? generated : storedFailure!.case,
+    ...(details.failed && storedFailure && JSON.stringify(storedFailure.case) !== JSON.stringify(generated) ? { storedCounterexample: storedFailure.case } : {}),
+    ...(details.failed && details.counterexamplePath ? { counterexamplePath: details.counterexamplePath } : {}),
+    error: message,
+    violation: (thrown as { name?: string } | null)?.name === 'PropertyViolation',
+    ...failingCallOf(thrown),
+    // The library's own replay; the command and the vitest form print theirs instead. A stored case
+    // replays without a path (the stored cases run first).
+    replay: `runPropertySuite(backend, { only: ['${property.id}'], seed: ${seed}${details.failed ? `, path: '${details.counterexamplePath ?? ''}'` : ''} })`,
   };
-  if (counterexample !== undefined && !result.passed) options.onCounterexample?.(property.id, counterexample, result);
+  // Only what fast-check found is new: a stored case is stored already.
+  if (details.failed && generated !== undefined && !result.passed) options.onCounterexample?.(property.id, generated, result);
   return result;
 }
 
@@ -225,6 +279,7 @@ export async function runPropertySuite(backend: PartialBackend, options: SuiteOp
   const known = ALL_PROPERTIES.map((p) => p.id);
   const unknown = (options.expectedDifferences ?? []).filter((d) => !known.includes(d.property)).map((d) => d.property);
   if (unknown.length) throw new Error(`expectedDifferences names no property of the suite: ${unknown.join(', ')}. Known: ${known.join(', ')}.`);
+  assertSelectable(backend, options.ops);
   const results: PropertyResult[] = [];
   for (const property of selectProperties(backend, options)) {
     const result = await runProperty(backend, property, options);
@@ -234,12 +289,31 @@ export async function runPropertySuite(backend: PartialBackend, options: SuiteOp
   return results;
 }
 
+/**
+ * `ops` names only operations `backend` implements: judging an operation it lacks would pass having
+ * judged nothing. Throws, naming them and what it has.
+ */
+export function assertSelectable(backend: PartialBackend, ops: readonly string[] | undefined): void {
+  if (ops === undefined) return;
+  const unknown = ops.filter((op) => !(OPERATION_NAMES as readonly string[]).includes(op));
+  if (unknown.length) throw new Error(`ops: unknown operation(s) ${unknown.join(', ')}. Known: ${OPERATION_NAMES.join(', ')}.`);
+  const implemented = implementedOperations(backend);
+  const lacking = ops.filter((op) => !(implemented as readonly string[]).includes(op));
+  if (lacking.length) {
+    throw new Error(
+      `ops: backend '${backend.name}' does not implement ${lacking.join(', ')}, so nothing would judge ${lacking.length === 1 ? 'it' : 'them'}. ` +
+        `It implements: ${implemented.join(', ') || 'none'}. Fix: leave ${lacking.length === 1 ? 'it' : 'them'} out of the selection, or implement ${lacking.length === 1 ? 'it' : 'them'}.`,
+    );
+  }
+}
+
 /** A failure as a person reads it: the law, the shrunk case, the error, the replay command. */
 export function describeFailure(r: PropertyResult): string {
   return [
     `${r.id} ${r.status === 'unexpected pass' ? 'passed unexpectedly' : r.status === 'expected difference' ? 'differs, as expected,' : 'failed'} on backend '${r.backend}': ${r.statement}`,
     `  error: ${r.error}`,
     ...(r.counterexample !== undefined ? [`  counterexample: ${JSON.stringify(r.counterexample)}`] : []),
+    ...(r.storedCounterexample !== undefined ? [`  a stored case failed too: ${JSON.stringify(r.storedCounterexample)}`] : []),
     ...(r.replay !== undefined ? [`  replay: ${r.replay}`] : []),
   ].join('\n');
 }

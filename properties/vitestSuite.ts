@@ -7,7 +7,7 @@ import type { PartialBackend } from '../kernels/backend.ts';
 import { relative } from 'node:path';
 import { loadRegressions, REGRESSIONS_DIR, storeRegression } from './regressions.ts';
 import { FUZZ, ONLY_PROPERTIES, PATH, RECORD, SEED, numRunsFor } from './settings.ts';
-import { describeFailure, runProperty, selectProperties, type SuiteOptions } from './suite.ts';
+import { assertSelectable, describeFailure, runProperty, selectProperties, type SuiteOptions } from './suite.ts';
 
 export interface DescribeSuiteOptions extends SuiteOptions {
   /**
@@ -37,6 +37,7 @@ export function describePropertySuite(name: string, create: () => PartialBackend
     let backend: PartialBackend;
     beforeAll(async () => {
       backend = await create();
+      assertSelectable(backend, suiteOptions.ops); // judging an operation the backend lacks would pass having run nothing
     });
     afterAll(() => backend?.dispose?.());
     for (const property of selectProperties({ name }, suiteOptions)) {
@@ -54,6 +55,7 @@ export function describePropertySuite(name: string, create: () => PartialBackend
         }
         // Never a plain green tick for what did not run: not implemented and all-declined show as skipped, with why.
         if (result.status === 'not implemented') context.skip(`not implemented: ${result.missing?.join(', ')}`);
+        if (result.status === 'not selected') context.skip(`not selected: needs ${result.missing?.join(', ')}`);
         if (result.status === 'declined') context.skip(result.error);
         if (result.status === 'expected difference') console.log(`${property.id} on ${name}: differs as expected (${result.expectedReason}): ${result.error}`);
         else if (result.unsupported + result.notImplemented > 0) {

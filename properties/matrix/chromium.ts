@@ -267,7 +267,7 @@ async function runOne(runtime: MatrixRuntime, options: MatrixRunOptions, browser
 
   let suiteResult: SuiteReport | undefined;
   if (options.suiteRuns > 0 && suite.length) {
-    suiteResult = suiteReport(backendName, options.seed, options.suiteRuns, suite, implemented);
+    suiteResult = suiteReport(backendName, options.seed, options.suiteRuns, suite, { implemented });
     log(`  suite: ${Object.entries(suiteResult.summary).filter(([, n]) => n > 0).map(([s, n]) => `${n} ${s}`).join(', ')}`);
   }
 

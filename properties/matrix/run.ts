@@ -146,7 +146,7 @@ export async function runMatrixOn(runtime: MatrixRuntime, options: MatrixRunOpti
     let suite: SuiteReport | undefined;
     if (options.suiteRuns > 0) {
       const results = await runPropertySuite(backend, { seed: options.seed, numRuns: options.suiteRuns, expectedDifferences });
-      suite = suiteReport(backend.name, options.seed, options.suiteRuns, results, implementedOperations(backend));
+      suite = suiteReport(backend.name, options.seed, options.suiteRuns, results, { implemented: implementedOperations(backend) });
       log(`  suite: ${Object.entries(suite.summary).filter(([, n]) => n > 0).map(([s, n]) => `${n} ${s}`).join(', ')}`);
     }
     const explained = Object.entries(runtime.explained).map(([property, reason]): ExpectedDifference => ({ property, reason }));

@@ -143,8 +143,68 @@ export const expectedDifferences = [{ property: 'conv2d-forward-equal-reference'
     expect(out).toMatch(/expectedDifferences names no property of the suite: conv2d-forward-equal-reference\. Known: /);
   });
 
+  it('--ops judges only the named operations: another the port implements is "not selected", never "not implemented"', () => {
+    writeFileSync(join(dir, 'conv-pool.ts'), `import * as ref from ${reference};
+const f32 = (t: ref.Tensor) => ({ shape: t.shape, data: Float32Array.from(t.data) });
+export default {
+  name: 'conv-pool',
+  conv2d: async (x: ref.Tensor, w: ref.Tensor, b: ref.Tensor | null, o?: ref.Conv2dOptions) => f32(ref.conv2d(x, w, b, o)),
+  avgPool2d: async (x: ref.Tensor, o: ref.AvgPool2dOptions) => f32(ref.avgPool2d(x, o)),
+};
+`);
+    const json = join(dir, 'conv-pool.json');
+    const junit = join(dir, 'conv-pool.xml');
+    const { code, out } = harness('check', join(dir, 'conv-pool.ts'), '--runs', '3', '--ops', 'conv2d', '--json', json, '--junit', junit);
+    expect(code, out).toBe(0);
+    expect(out).toMatch(/^backend conv-pool \(seed \d+, 3 cases per property, judging only conv2d\)$/m);
+    expect(out).toMatch(/^ {2}avgpool2d-equals-reference +not selected +needs avgPool2d$/m);
+    expect(out).toMatch(/^ {2}pool2d +not implemented: maxPool2d, maxPool2dBackward, avgPool2dBackward; not selected: avgPool2d$/m);
+    const report = JSON.parse(readFileSync(json, 'utf8'));
+    expect(report.selected).toEqual(['conv2d']);
+    expect(report.implemented).toEqual(['conv2d', 'avgPool2d']);
+    const op = Object.fromEntries(report.operations.map((o: { op: string; status: string }) => [o.op, o.status]));
+    expect(op).toMatchObject({ conv2d: 'passed', avgPool2d: 'not selected', maxPool2d: 'not implemented' });
+    expect(readFileSync(junit, 'utf8')).toMatch(/name="avgpool2d-equals-reference" time="[\d.]+">\n {6}<skipped message="not selected: needs avgPool2d, left out of the run&apos;s operations"|name="avgpool2d-equals-reference" time="[\d.]+">\n {6}<skipped message="not selected: needs avgPool2d, left out of the run's operations"/);
+    // An operation the port lacks cannot be judged: refused before any work, naming what it has.
+    const lacking = harness('check', join(dir, 'conv-pool.ts'), '--ops', 'maxPool2d');
+    expect(lacking.code).toBe(2);
+    expect(lacking.out).toMatch(/--ops: backend 'conv-pool' does not implement maxPool2d, so nothing would judge it\. It implements: conv2d, avgPool2d\. Fix: /);
+  });
+
+  it('a run that judged nothing fails (a CI gate must not pass having run no case)', () => {
+    writeFileSync(join(dir, 'empty.mjs'), `export default { name: 'empty' };\n`);
+    const json = join(dir, 'empty.json');
+    const { code, out } = harness('check', join(dir, 'empty.mjs'), '--json', json);
+    expect(code, out).toBe(1);
+    expect(out).toMatch(/nothing was judged: no property ran a case/);
+    expect(out).toMatch(/^FAIL: 30 not implemented$/m);
+    expect(JSON.parse(readFileSync(json, 'utf8'))).toMatchObject({ passed: false, judged: 0 });
+  });
+
+  it('--repro removes the repro of a property that passes now, so the folder shows only what fails', () => {
+    const repro = join(dir, 'repro-stale');
+    expect(harness('check', join(dir, 'off-by-one.ts'), '--runs', '3', '--ops', 'conv2d', '--property', 'conv2d-forward-equals-reference', '--repro', repro).code).toBe(1);
+    const script = join(repro, 'conv2d-forward-equals-reference.repro.mts');
+    expect(existsSync(script)).toBe(true);
+    const fixed = harness('check', join(dir, 'good.ts'), '--runs', '3', '--property', 'conv2d-forward-equals-reference', '--repro', repro);
+    expect(fixed.code, fixed.out).toBe(0);
+    expect(fixed.out).toContain(`removed ${script}: conv2d-forward-equals-reference no longer fails`);
+    expect(existsSync(script)).toBe(false);
+  });
+
+  it('a module exporting the wrong thing is told what it exports and how to fix it', () => {
+    writeFileSync(join(dir, 'bare-ops.mjs'), `export async function conv2d() {}\nexport async function avgPool2d() {}\n`);
+    const bare = harness('check', join(dir, 'bare-ops.mjs'));
+    expect(bare.code).toBe(2);
+    expect(bare.out).toMatch(/exports neither createBackend nor a default \(it exports the operations avgPool2d, conv2d one by one; wrap them: export default \{ name: 'my-backend', avgPool2d, conv2d \}\)/);
+    writeFileSync(join(dir, 'named.mjs'), `export const myBackend = { name: 'mine' };\n`);
+    expect(harness('check', join(dir, 'named.mjs')).out).toMatch(/\(it exports myBackend; if myBackend is the backend: export default myBackend\)/);
+  });
+
   it('usage errors exit 2 and say what to do', () => {
-    expect(harness('check').code).toBe(2);
+    const bare = harness('check');
+    expect(bare.code).toBe(2);
+    expect(bare.out).toMatch(/check needs the module that exports your backend, e\.g\. check \.\/my-backend\.mjs/);
     const unknown = harness('check', join(dir, 'good.ts'), '--ops', 'conv3d');
     expect(unknown.code).toBe(2);
     expect(unknown.out).toMatch(/--ops: unknown operation\(s\) conv3d\. Known: conv2d, conv2dBackward/);

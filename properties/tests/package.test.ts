@@ -81,12 +81,17 @@ describe('the packed package, installed in a fresh project', () => {
     expect(readFileSync(join(project, 'report.xml'), 'utf8')).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites[^>]*>\n {2}<testsuite name="my-backend" tests="30" failures="0"/);
   });
 
-  it('the same backend judged on conv2d forward alone (--ops conv2d): exit 0, every other operation not implemented', () => {
+  it('the same backend judged on conv2d forward alone (--ops conv2d): exit 0, max pooling not selected, the rest not implemented', () => {
     const { code, out } = run(bin, ['check', './my-backend.ts', '--runs', '3', '--ops', 'conv2d', '--json', 'conv2d.json']);
     expect(code, out).toBe(0);
     const report = JSON.parse(readFileSync(join(project, 'conv2d.json'), 'utf8'));
-    expect(report.implemented).toEqual(['conv2d']);
-    expect(report.operations.filter((o: { status: string }) => o.status !== 'not implemented').map((o: { op: string; status: string }) => `${o.op} ${o.status}`)).toEqual(['conv2d passed']);
+    expect(report.implemented).toEqual(['conv2d', 'maxPool2d']);
+    expect(report.selected).toEqual(['conv2d']);
+    expect(report.operations.filter((o: { status: string }) => o.status !== 'not implemented').map((o: { op: string; status: string }) => `${o.op} ${o.status}`)).toEqual(['conv2d passed', 'maxPool2d not selected']);
+    // An operation the backend lacks cannot be selected: exit 2 before any work, not a pass that judged nothing.
+    const lacking = run(bin, ['check', './my-backend.ts', '--ops', 'relu']);
+    expect(lacking.code, lacking.out).toBe(2);
+    expect(lacking.out).toMatch(/--ops: backend 'my-backend' does not implement relu/);
   });
 
   it('a backend in a CommonJS project (no "type": "module", as npm init leaves it): exit 2, and the error says how to fix it', () => {

@@ -142,3 +142,73 @@ describe('the error contract for ports', () => {
 describePropertySuite('conv-only, as vitest tests', () => new ConvOnly() as PartialBackend, {
   only: ['conv2d-forward-equals-reference', 'relu-equals-reference'], numRuns: 5,
 });
+
+describe('stored cases', () => {
+  const only = ['conv2d-forward-equals-reference'];
+  const stored = { xShape: [1, 3, 6, 6], weightShape: [2, 3, 3, 3], hasBias: true, options: { padding: 1 }, seed: 5 };
+
+  it('a stored case that fails: fast-check still hunts, and its shrunk case is the counterexample (the smaller repro), the stored one beside it', async () => {
+    const found: unknown[] = [];
+    const [r] = await runPropertySuite(new ConvOnly(1) as PartialBackend, {
+      ...options, only, regressionCases: () => [stored], onCounterexample: (_id, c) => found.push(c),
+    });
+    expect(r.status).toBe('failed');
+    expect(r.storedCounterexample).toEqual(stored);
+    expect(r.counterexample).not.toEqual(stored);
+    expect(r.counterexamplePath).toMatch(/^\d+(:\d+)*$/);
+    expect(r.replay).toContain(`path: '${r.counterexamplePath}'`);
+    expect(found).toEqual([r.counterexample]); // only what fast-check found is new; the stored case is stored already
+  });
+
+  it('a stored case that fails where no generated one does: it is the counterexample, replayed without a path (stored cases run first)', async () => {
+    // Wrong only at one input shape, as a size-specialised kernel path can be.
+    const atOneShape = {
+      name: 'wrong-at-one-shape',
+      async conv2d(x: ref.Tensor, w: ref.Tensor, b: ref.Tensor | null, o: ref.Conv2dOptions = {}) {
+        const y = f32(ref.conv2d(x, w, b, o));
+        if (x.shape.join() === stored.xShape.join() && w.shape.join() === stored.weightShape.join()) y.data[0] += 1;
+        return y;
+      },
+    };
+    const found: unknown[] = [];
+    const [r] = await runPropertySuite(atOneShape as PartialBackend, { ...options, only, regressionCases: () => [stored], onCounterexample: (_id, c) => found.push(c) });
+    expect(r.status).toBe('failed');
+    expect(r.counterexample).toEqual(stored);
+    expect(r.storedCounterexample).toBeUndefined();
+    expect(r.counterexamplePath).toBeUndefined();
+    expect(r.replay).not.toContain('path');
+    expect(found).toEqual([]);
+    expect(r.numRuns).toBe(1 + options.numRuns); // the stored case and every generated one
+  });
+
+  it('a replayed path runs the generated case at that path only, not the stored cases', async () => {
+    const [first] = await runPropertySuite(new ConvOnly(1) as PartialBackend, { ...options, only });
+    const [again] = await runPropertySuite(new ConvOnly(1) as PartialBackend, { ...options, only, path: first.counterexamplePath, regressionCases: () => [stored] });
+    expect(again.counterexample).toEqual(first.counterexample);
+    expect(again.storedCounterexample).toBeUndefined();
+  });
+});
+
+describe('judging only some operations (ops)', () => {
+  /** conv2d and avgPool2d, both right. */
+  const convAndPool = {
+    name: 'conv-and-pool',
+    conv2d: async (x: ref.Tensor, w: ref.Tensor, b: ref.Tensor | null, o: ref.Conv2dOptions = {}) => f32(ref.conv2d(x, w, b, o)),
+    avgPool2d: async (x: ref.Tensor, o: ref.AvgPool2dOptions) => f32(ref.avgPool2d(x, o)),
+  } as unknown as PartialBackend;
+
+  it('a property needing an operation left out is not selected (not "not implemented"); one the backend lacks stays not implemented', async () => {
+    const results = await runPropertySuite(convAndPool, { ...options, numRuns: 3, ops: ['conv2d'] });
+    const byId = Object.fromEntries(results.map((r) => [r.id, r]));
+    expect(byId['conv2d-forward-equals-reference'].status).toBe('passed');
+    expect(byId['avgpool2d-equals-reference']).toMatchObject({ status: 'not selected', missing: ['avgPool2d'], numRuns: 0, passed: true });
+    expect(byId['law-max-pool-dominates-avg-pool']).toMatchObject({ status: 'not implemented', missing: ['maxPool2d'] });
+    expect(byId['relu-equals-reference'].status).toBe('not implemented');
+  });
+
+  it('an operation the backend lacks cannot be selected: judging it would pass having judged nothing', async () => {
+    await expect(runPropertySuite(convAndPool, { ...options, ops: ['maxPool2d'] })).rejects.toThrow(
+      "ops: backend 'conv-and-pool' does not implement maxPool2d, so nothing would judge it. It implements: conv2d, avgPool2d.",
+    );
+  });
+});

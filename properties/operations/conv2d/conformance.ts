@@ -36,6 +36,7 @@ const pointwiseConv2dCase = conv2dCase({ maxKernel: 1, maxGroups: 1, maxChannels
 export const conformanceConv2dCases: fc.Arbitrary<ValuedConv2dCase> = fc
   .tuple(
     fc.oneof(
+      { withCrossShrink: true }, // a failing deep, batched, 1x1 or long-row case shrinks on to a small mixed one where that fails too
       { arbitrary: conv2dCase(), weight: 3 },
       { arbitrary: deepConv2dCase(), weight: 1 },
       { arbitrary: splitBatchConv2dCase, weight: 1 },

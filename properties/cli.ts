@@ -13,6 +13,7 @@ import { backendFromModule, type BackendModule } from './backendModule.ts';
 import { harnessRoot, loadRegressions, storeRegression } from './regressions.ts';
 import { formatSummary, junitXml, mergeReports, suiteReport, type SuiteReport } from './reports.ts';
 import { reproScript } from './repro.ts';
+import { ALL_PROPERTIES } from './all.ts';
 import { assertSelectable, DEFAULT_SEED, describeFailure, runPropertySuite, selectProperties } from './suite.ts';
 
 const HELP = `usage: d2l-convnet-harness check MODULE [options]
@@ -44,7 +45,7 @@ options:
   --path PATH       fast-check's replay path of a failure
   --repro DIR       write each conformance failure as DIR/<property>.repro.mts: its concrete inputs and a
                     script that calls your module and the reference (run it with the repro command; exit 1 while it fails);
-                    the repro of a property that passes now is removed
+                    a later run removes the repro of a property that passes now
   --help            this text
 
 exit code: 0 when no property failed unexpectedly, 1 otherwise, 2 for a usage error.
@@ -173,6 +174,10 @@ async function main(argv: string[]): Promise<number> {
   const numRuns = positiveInteger('runs', values.runs, 20);
   if (values.errors !== 'port' && values.errors !== 'strict') throw new UsageError(`--errors must be port or strict; got '${values.errors}'.`);
   const ops = values.ops?.split(',').map((s) => s.trim()).filter(Boolean);
+  if (ops?.length === 0) throw new UsageError(`--ops needs the operations to judge, comma-separated, e.g. --ops conv2d,maxPool2d; got '${values.ops}'.`);
+  if (values.property !== undefined && !ALL_PROPERTIES.some((p) => p.id === values.property)) {
+    throw new UsageError(`--property: the suite has no property '${values.property}'. Known: ${ALL_PROPERTIES.map((p) => p.id).join(', ')}.`);
+  }
 
   const shard = values.shard?.match(/^(\d+)\/(\d+)$/);
   if (values.shard !== undefined && (!shard || Number(shard[1]) < 1 || Number(shard[1]) > Number(shard[2]))) {
@@ -199,7 +204,9 @@ async function main(argv: string[]): Promise<number> {
   (loaded as { dispose?: () => void }).dispose?.();
   // Each failure's replay is this command (the suite's own default names this repository's tests).
   const results = found.map((r) => (r.replay === undefined ? r : {
-    ...r, replay: `${COMMAND} check ${modulePath} --property ${r.id} --seed ${r.seed} --runs ${numRuns}${r.counterexamplePath ? ` --path ${r.counterexamplePath}` : ''}${ops ? ` --ops ${ops.join(',')}` : ''}`,
+    ...r, replay: `${COMMAND} check ${modulePath} --property ${r.id} --seed ${r.seed} --runs ${numRuns}${r.counterexamplePath ? ` --path ${r.counterexamplePath}` : ''}${ops ? ` --ops ${ops.join(',')}` : ''}` +
+      // The settings the failure depends on: the bad-input contract, and the folder whose stored cases run first.
+      `${values.errors !== 'port' ? ` --errors ${values.errors}` : ''}${values.record ? ` --record ${values.record}` : ''}`,
   }));
   const report = suiteReport(loaded.name, seed, numRuns, results, { implemented: implementedOperations(loaded), selected: ops as OperationName[] | undefined, shard: shard !== undefined && shard !== null });
   for (const r of results.filter((p) => !p.passed)) console.log(`${describeFailure(r)}\n`);
@@ -207,14 +214,15 @@ async function main(argv: string[]): Promise<number> {
   if (values.repro) {
     for (const r of results.filter((p) => p.numRuns > 0)) { // one that did not run (not implemented, not selected) says nothing of its old repro
       const script = join(here(values.repro), `${r.id}.repro.mts`);
-      if (r.passed || !r.failingCall) {
-        // A repro this run did not write is one of an earlier run's failures, fixed since (or not one call's): gone, so the folder shows only what fails now.
+      if (r.status === 'passed') {
+        // An earlier run's repro of a property that passes now: gone, so the folder shows only what fails.
         if (existsSync(script)) {
           unlinkSync(script);
-          console.log(`removed ${script}: ${r.id} ${r.passed ? 'no longer fails' : 'fails, but not on one call a script can replay'}`);
+          console.log(`removed ${script}: ${r.id} passes now`);
         }
         continue;
       }
+      if (r.passed || !r.failingCall) continue; // declined, or expected to differ, or not one call's failure: an old repro stays
       const fromScript = relative(dirname(script), here(modulePath)).split(sep).join('/'); // relative, so the folder can be committed or moved with the module
       write(script, reproScript({ property: r.id, backend: r.backend, modulePath: fromScript.startsWith('.') ? fromScript : `./${fromScript}`, harness: HARNESS_IMPORT, call: r.failingCall }));
     }

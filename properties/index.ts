@@ -5,10 +5,10 @@
  * `d2l-convnet-harness/vitest`; the command is `npx d2l-convnet-harness check MODULE`.
  */
 export {
-  DEFAULT_SEED, describeFailure, runProperty, runPropertySuite, selectProperties,
+  assertSelectable, DEFAULT_SEED, describeFailure, runProperty, runPropertySuite, selectProperties,
   type ExpectedDifference, type PropertyResult, type PropertyStatus, type SuiteOptions,
 } from './suite.ts';
-export { formatSummary, junitXml, mergeReports, suiteReport, type SuiteReport } from './reports.ts';
+export { formatSummary, junitXml, mergeReports, suiteReport, type ReportScope, type SuiteReport } from './reports.ts';
 export { assertUnchanged, EXPECTATIONS, judge, type Expect, type Expectation } from './judges.ts';
 export { compareScalars, compareTensors, PropertyViolation, type CompareOptions, type Comparison } from './compare.ts';
 export * as tolerance from './tolerance.ts';

@@ -130,7 +130,8 @@ export function formatSummary(report: SuiteReport): string {
   });
   const totals = STATUSES.filter((s) => report.summary[s] > 0).map((s) => `${report.summary[s]} ${s}`).join(', ');
   const selection = report.selected ? `, judging only ${report.selected.join(', ')}` : '';
-  const nothing = report.judged === 0 && !report.passed && report.results.every((r) => r.passed) ? ['nothing was judged: no property ran a case (the backend implements none of the operations they call, or none was selected)'] : [];
+  const nothing = report.judged === 0 && !report.passed && report.results.every((r) => r.passed)
+    ? ['nothing was judged: no property ran a case (the backend implements none of the operations they call, none was selected, or it declined every case)'] : [];
   return [`backend ${report.backend} (seed ${report.seed}, ${report.numRuns} cases per property${selection})`, ...lines, ...operationLines(report), ...nothing, `${report.passed ? 'PASS' : 'FAIL'}: ${totals}`].join('\n');
 }
 
@@ -157,7 +158,8 @@ export function mergeReports(reports: readonly SuiteReport[]): SuiteReport {
   const [first] = reports;
   for (const r of reports) {
     if (r.backend !== first.backend || r.seed !== first.seed || r.numRuns !== first.numRuns || String(r.selected ?? '') !== String(first.selected ?? '')) {
-      throw new Error(`merge: the reports are of different runs (backend ${r.backend} seed ${r.seed} runs ${r.numRuns} vs backend ${first.backend} seed ${first.seed} runs ${first.numRuns}).`);
+      const ops = (x: SuiteReport) => (x.selected ? ` ops ${x.selected.join(',')}` : '');
+      throw new Error(`merge: the reports are of different runs (backend ${r.backend} seed ${r.seed} runs ${r.numRuns}${ops(r)} vs backend ${first.backend} seed ${first.seed} runs ${first.numRuns}${ops(first)}).`);
     }
   }
   const results = reports.flatMap((r) => r.results);

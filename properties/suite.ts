@@ -221,17 +221,23 @@ export async function runProperty(backend: PartialBackend, property: BackendProp
       break;
     }
   }
-  // Then the generated ones, even after a stored case failed: fast-check shrinks what it finds.
+  // Then the generated ones, even after a stored case failed: fast-check shrinks what it finds (a
+  // smaller repro). Not when that failure decides the property: one expected to differ as a whole.
   // A case declined is redrawn, up to 10 times per case: a backend declining everything stops early.
-  const details = await fc.check(
+  const decided = storedFailure !== undefined && expected !== undefined && excuses.length === 0;
+  const details = decided ? undefined : await fc.check(
     fc.asyncProperty(property.arbitrary, async (c) => {
       if ((await runCase(c)) === 'skipped') fc.pre(false);
     }),
     { seed, numRuns, ...(options.path ? { path: options.path } : {}), maxSkipsPerRun: 10 },
   );
-  const counts = { numRuns: storedRuns + details.numRuns, unsupported, notImplemented, worstRatio, durationMs: performance.now() - started, ...(missing.length ? { missing } : {}) };
+  // fast-check fails without a counterexample when it gave up: too many cases skipped (declined).
+  const found = details?.failed && details.counterexample ? { case: details.counterexample[0], error: details.errorInstance, path: details.counterexamplePath ?? undefined } : undefined;
+  const gaveUp = details?.failed === true && !found;
+  const whole = runnable(backend, property).missing; // what the backend lacks, not what `ops` left out
+  const counts = { numRuns: storedRuns + (details?.numRuns ?? 0), unsupported, notImplemented, worstRatio, durationMs: performance.now() - started, ...(whole.length ? { missing: whole } : {}) };
   const because = expected ? { expectedReason: expected.reason + (expected.link ? ` (${expected.link})` : '') } : {};
-  if (!details.failed && !storedFailure) {
+  if (!found && !storedFailure && !gaveUp) {
     if (!expected) return { ...base, ...counts, status: 'passed', passed: true };
     if (excuses.length > 0) {
       if (excused.failed > 0) {
@@ -244,14 +250,13 @@ export async function runProperty(backend: PartialBackend, property: BackendProp
     const error = `expected to differ (${because.expectedReason}), but ${which}: remove the entry from the expected differences, or narrow it`;
     return { ...base, ...counts, ...because, status: 'unexpected pass', passed: false, error };
   }
-  const generated = details.failed ? details.counterexample?.[0] : undefined;
-  if (!storedFailure && generated === undefined && unsupported + notImplemented > 0 && details.numRuns < numRuns) {
+  if (!found && !storedFailure && unsupported + notImplemented > 0) {
     const ran = counts.numRuns === 0 ? 'no case ran' : `only ${counts.numRuns} of ${stored.length + numRuns} cases ran, and passed`;
     return { ...base, ...counts, status: 'declined', passed: true, error: `${ran}: ${unsupported} drawn cases declined, ${notImplemented} called operations not implemented` };
   }
   // The generated failure where there is one (shrunk: the smallest repro), with the stored case it echoes beside it.
-  const thrown = details.failed ? details.errorInstance : storedFailure!.error;
-  const message = thrown instanceof Error ? thrown.message : String(thrown ?? 'no case could be generated');
+  const failure = found ?? storedFailure ?? { case: undefined, error: details?.errorInstance ?? 'no case could be generated' };
+  const message = failure.error instanceof Error ? failure.error.message : String(failure.error);
   const result: PropertyResult = {
     ...base,
     ...counts,
@@ -259,18 +264,18 @@ export async function runProperty(backend: PartialBackend, property: BackendProp
     // With case predicates, a failure reaching here is on a case none of them excuses.
     status: expected && excuses.length === 0 ? 'expected difference' : 'failed',
     passed: Boolean(expected) && excuses.length === 0,
-    counterexample: details.failed ? generated : storedFailure!.case,
-    ...(details.failed && storedFailure && JSON.stringify(storedFailure.case) !== JSON.stringify(generated) ? { storedCounterexample: storedFailure.case } : {}),
-    ...(details.failed && details.counterexamplePath ? { counterexamplePath: details.counterexamplePath } : {}),
+    counterexample: failure.case,
+    ...(found && storedFailure && JSON.stringify(storedFailure.case) !== JSON.stringify(found.case) ? { storedCounterexample: storedFailure.case } : {}),
+    ...(found?.path ? { counterexamplePath: found.path } : {}),
     error: message,
-    violation: (thrown as { name?: string } | null)?.name === 'PropertyViolation',
-    ...failingCallOf(thrown),
+    violation: (failure.error as { name?: string } | null)?.name === 'PropertyViolation',
+    ...failingCallOf(failure.error),
     // The library's own replay; the command and the vitest form print theirs instead. A stored case
     // replays without a path (the stored cases run first).
-    replay: `runPropertySuite(backend, { only: ['${property.id}'], seed: ${seed}${details.failed ? `, path: '${details.counterexamplePath ?? ''}'` : ''} })`,
+    replay: `runPropertySuite(backend, { only: ['${property.id}'], seed: ${seed}${found ? `, path: '${found.path ?? ''}'` : ''} })`,
   };
   // Only what fast-check found is new: a stored case is stored already.
-  if (details.failed && generated !== undefined && !result.passed) options.onCounterexample?.(property.id, generated, result);
+  if (found && !result.passed) options.onCounterexample?.(property.id, found.case, result);
   return result;
 }
 

@@ -39,13 +39,25 @@ export function describePropertySuite(name: string, create: () => PartialBackend
       backend = await create();
       assertSelectable(backend, suiteOptions.ops); // judging an operation the backend lacks would pass having run nothing
     });
-    afterAll(() => backend?.dispose?.());
+    // Properties this file ran, and those that ran a case: all skipped is a suite that judged nothing, and fails.
+    let ranProperties = 0;
+    let judgedProperties = 0;
+    afterAll(() => {
+      backend?.dispose?.();
+      if (ranProperties > 0 && judgedProperties === 0) {
+        throw new Error(`backend ${name}: nothing was judged: none of the ${ranProperties} properties ran a case (the backend implements none of the operations they call, none was selected, or it declined every case).`);
+      }
+    });
     for (const property of selectProperties({ name }, suiteOptions)) {
       it(`${property.id}: ${property.statement}`, async (context) => {
         const ran = await runProperty(backend, property, suiteOptions);
+        ranProperties++;
+        if (ran.numRuns > 0) judgedProperties++;
         // The replay is this test file under vitest, in the caller's project as in this repository.
         const file = relative(process.cwd(), context.task.file?.filepath ?? '') || '<this test file>';
-        const result = ran.replay === undefined ? ran : { ...ran, replay: `FC_PROPERTY=${ran.id} FC_SEED=${ran.seed} FC_PATH=${ran.counterexamplePath ?? ''} FC_BACKENDS='${name}' npx vitest run ${file}` };
+        // FC_RECORD where it came from the environment: its folder's stored cases run first, and may be the failure.
+        const recorded = record && options.record === undefined ? ` FC_RECORD=${record === REGRESSIONS_DIR ? '1' : relative(process.cwd(), record) || '.'}` : '';
+        const result = ran.replay === undefined ? ran : { ...ran, replay: `FC_PROPERTY=${ran.id} FC_SEED=${ran.seed} FC_PATH=${ran.counterexamplePath ?? ''}${recorded} FC_BACKENDS='${name}' npx vitest run ${file}` };
         if (!result.passed) {
           const folder = record ? relative(process.cwd(), record) || '.' : '';
           const stored = record

@@ -2,6 +2,10 @@
 // implemented, never failed and never drawn from; properties over several operations run on those
 // present; known differences are expected, and a stale one fails; a port's own error class passes the
 // 'port' error contract by name or code.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OperatorInputError } from '../../reference/index.ts';
 import * as ref from '../../reference/index.ts';
@@ -181,6 +185,30 @@ describe('stored cases', () => {
     expect(r.numRuns).toBe(1 + options.numRuns); // the stored case and every generated one
   });
 
+  it('a stored case that fails while fast-check gives up (every generated case declined): still the failure, with its call', async () => {
+    // Takes one input shape only, and gets it wrong; declines every other.
+    const oneShape = {
+      name: 'one-shape',
+      async conv2d(x: ref.Tensor, w: ref.Tensor, b: ref.Tensor | null, o: ref.Conv2dOptions = {}) {
+        if (x.shape.join() !== stored.xShape.join()) throw Object.assign(new Error('conv2d: only [1, 3, 6, 6]'), { name: 'UnsupportedOptionError' });
+        const y = f32(ref.conv2d(x, w, b, o));
+        y.data[0] += 1;
+        return y;
+      },
+    };
+    const [r] = await runPropertySuite(oneShape as PartialBackend, { ...options, only, regressionCases: () => [stored] });
+    expect(r.status).toBe('failed');
+    expect(r.counterexample).toEqual(stored);
+    expect(r.error).toMatch(/^conv2d: value/);
+    expect(r.failingCall?.op).toBe('conv2d');
+  });
+
+  it('a stored case failing a property expected to differ as a whole decides it: no generated case is drawn', async () => {
+    const expectedDifferences = [{ property: only[0], reason: 'a known padding bug' }];
+    const [r] = await runPropertySuite(new ConvOnly(1) as PartialBackend, { ...options, only, regressionCases: () => [stored], expectedDifferences });
+    expect(r).toMatchObject({ status: 'expected difference', passed: true, numRuns: 1, counterexample: stored });
+  });
+
   it('a replayed path runs the generated case at that path only, not the stored cases', async () => {
     const [first] = await runPropertySuite(new ConvOnly(1) as PartialBackend, { ...options, only });
     const [again] = await runPropertySuite(new ConvOnly(1) as PartialBackend, { ...options, only, path: first.counterexamplePath, regressionCases: () => [stored] });
@@ -210,5 +238,16 @@ describe('judging only some operations (ops)', () => {
     await expect(runPropertySuite(convAndPool, { ...options, ops: ['maxPool2d'] })).rejects.toThrow(
       "ops: backend 'conv-and-pool' does not implement maxPool2d, so nothing would judge it. It implements: conv2d, avgPool2d.",
     );
+  });
+});
+
+describe('the vitest form on a backend with nothing to judge', () => {
+  it('fails the file (every test skipped would be a green run that judged nothing)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'harness-vitest-empty-'));
+    const suite = JSON.stringify(join(__dirname, '..', 'vitestSuite.ts'));
+    writeFileSync(join(dir, 'empty.test.ts'), `import { describePropertySuite } from ${suite};\ndescribePropertySuite('empty', () => ({ name: 'empty' }));\n`);
+    const run = spawnSync(join(__dirname, '..', '..', 'node_modules', '.bin', 'vitest'), ['run', '--root', dir], { cwd: dir, encoding: 'utf8' });
+    expect(run.status, run.stdout + run.stderr).toBe(1);
+    expect(run.stdout + run.stderr).toMatch(/backend empty: nothing was judged: none of the 30 properties ran a case/);
   });
 });

@@ -25,6 +25,8 @@ export interface BenchCase {
   readonly shape: string;
   /** e.g. 'conv2d', 'conv2dBackward', 'trainStep' */
   readonly op: string;
+  /** The backend operations a call makes: a backend lacking one cannot run the case. */
+  readonly uses: readonly OperationName[];
   /** Human description of the shape, e.g. 'N=256 Cin=6 14x14 Cout=16 k5'. */
   readonly description: string;
   /** Work per call, and its unit: GFLOP/s is derived from 'flop', Melem/s from 'element'. */
@@ -87,58 +89,67 @@ export const LINEAR_SHAPES: readonly LinearShape[] = [
 const describeConv = (s: ConvShape) => `N=${s.x[0]} Cin=${s.x[1]} ${s.x[2]}x${s.x[3]} Cout=${s.w[0]} k${s.w[2]}${s.options.padding ? ` p${s.options.padding}` : ''}`;
 
 /**
- * The check of one timed call of `op` on `args`: its expectations (the reference's answer and the
- * bound of the operation's error model, properties/judges.ts) computed at most once, on first use
- * (the reference takes seconds on the big shapes), and shared by every backend.
+ * One timed call of `op`: its arguments, drawn on first use (the big shapes take a while, and most
+ * runs select a few cases), and its check: the expectations (the reference's answer and the bound
+ * of the operation's error model, properties/judges.ts) computed at most once, on first use (the
+ * reference takes seconds on the big shapes), and shared by every backend.
  */
-function checkOf(op: OperationName, args: readonly unknown[], label: string): (result: unknown) => CheckResult {
-  // From a copy taken now, before any backend ran: a backend that writes into its inputs cannot move the reference's answer.
-  const before = structuredClone(args);
-  const expectations = once(() => EXPECTATIONS[op](before, label));
-  return (result) => worstOf(judge(expectations(), result));
+function call(op: OperationName, label: string, make: () => unknown[]): { args: () => unknown[]; check: (result: unknown) => CheckResult } {
+  // A copy taken as the arguments are made, before any backend ran: a backend that writes into its inputs cannot move the reference's answer.
+  const made = once(() => {
+    const args = make();
+    return { args, before: structuredClone(args) };
+  });
+  const expectations = once(() => EXPECTATIONS[op](made().before, label));
+  return { args: () => made().args, check: (result) => worstOf(judge(expectations(), result)) };
 }
 
+type T = ref.Tensor;
+
 function convCases(s: ConvShape): BenchCase[] {
-  const x = float32Tensor(s.x, 1);
-  const w = float32Tensor(s.w, 2);
-  const b = float32Tensor([s.w[0]], 3);
   const g = ref.resolveConv2d('bench', s.x, s.w, [s.w[0]], s.options);
   const macs = g.batch * g.outChannels * g.outH * g.outW * g.inChannels * g.kernelH * g.kernelW;
-  const dy = float32Tensor([g.batch, g.outChannels, g.outH, g.outW], 4);
+  const tensors = once(() => ({
+    x: float32Tensor(s.x, 1), w: float32Tensor(s.w, 2), b: float32Tensor([s.w[0]], 3), dy: float32Tensor([g.batch, g.outChannels, g.outH, g.outW], 4),
+  }));
+  const forward = call('conv2d', `${s.name} `, () => [tensors().x, tensors().w, tensors().b, s.options]);
+  const backward = call('conv2dBackward', `${s.name} `, () => [tensors().dy, tensors().x, tensors().w, s.options]);
   const base = { shape: s.name, description: describeConv(s), quick: s.quick, unit: 'flop' as const };
   return [
-    { ...base, op: 'conv2d', work: 2 * macs, run: (backend) => backend.conv2d(x, w, b, s.options), check: checkOf('conv2d', [x, w, b, s.options], `${s.name} `) },
+    { ...base, op: 'conv2d', uses: ['conv2d'], work: 2 * macs, run: (backend) => backend.conv2d(...(forward.args() as [T, T, T, ref.Conv2dOptions])), check: forward.check },
     {
-      ...base, op: 'conv2dBackward', work: 4 * macs, // dx and dw, 2 flops per multiply-add each (db is negligible)
-      run: (backend) => backend.conv2dBackward(dy, x, w, s.options),
-      check: checkOf('conv2dBackward', [dy, x, w, s.options], `${s.name} `),
+      ...base, op: 'conv2dBackward', uses: ['conv2dBackward'], work: 4 * macs, // dx and dw, 2 flops per multiply-add each (db is negligible)
+      run: (backend) => backend.conv2dBackward(...(backward.args() as [T, T, T, ref.Conv2dOptions])),
+      check: backward.check,
     },
   ];
 }
 
 function poolCases(s: PoolShape): BenchCase[] {
-  const x = float32Tensor(s.x, 5, s.kind === 'max' ? 'distinct' : 'uniform');
   const g = ref.resolvePool2d('bench', s.x, s.options, s.kind === 'max' ? ref.MAX_POOL2D_OPTIONS : ref.AVG_POOL2D_OPTIONS);
-  const dy = float32Tensor([g.batch, g.channels, g.outH, g.outW], 6);
-  const base = { shape: s.name, description: `${s.kind} N=${s.x[0]} C=${s.x[1]} ${s.x[2]}x${s.x[3]} k${g.kernelH} s${g.strideH}${g.padTop ? ` p${g.padTop}` : ''}`, quick: s.quick, unit: 'element' as const, work: x.data.length };
+  const tensors = once(() => ({ x: float32Tensor(s.x, 5, s.kind === 'max' ? 'distinct' : 'uniform'), dy: float32Tensor([g.batch, g.channels, g.outH, g.outW], 6) }));
+  const base = { shape: s.name, description: `${s.kind} N=${s.x[0]} C=${s.x[1]} ${s.x[2]}x${s.x[3]} k${g.kernelH} s${g.strideH}${g.padTop ? ` p${g.padTop}` : ''}`, quick: s.quick, unit: 'element' as const, work: ref.sizeOf(s.x) };
   const forward = s.kind === 'max' ? 'maxPool2d' : 'avgPool2d';
   const backward = s.kind === 'max' ? 'maxPool2dBackward' : 'avgPool2dBackward';
+  const forwardCall = call(forward, `${s.name} `, () => [tensors().x, s.options]);
+  const backwardCall = call(backward, `${s.name} `, () => [tensors().dy, tensors().x, s.options]);
   return [
-    { ...base, op: forward, run: (backend) => backend[forward](x, s.options), check: checkOf(forward, [x, s.options], `${s.name} `) },
-    { ...base, op: backward, run: (backend) => backend[backward](dy, x, s.options), check: checkOf(backward, [dy, x, s.options], `${s.name} `) },
+    { ...base, op: forward, uses: [forward], run: (backend) => backend[forward](...(forwardCall.args() as [T, ref.MaxPool2dOptions & ref.AvgPool2dOptions])), check: forwardCall.check },
+    { ...base, op: backward, uses: [backward], run: (backend) => backend[backward](...(backwardCall.args() as [T, T, ref.MaxPool2dOptions & ref.AvgPool2dOptions])), check: backwardCall.check },
   ];
 }
 
 function linearCases(s: LinearShape): BenchCase[] {
-  const x = float32Tensor([s.batch, s.inF], 7);
-  const w = float32Tensor([s.outF, s.inF], 8);
-  const b = float32Tensor([s.outF], 9);
-  const dy = float32Tensor([s.batch, s.outF], 10);
+  const tensors = once(() => ({
+    x: float32Tensor([s.batch, s.inF], 7), w: float32Tensor([s.outF, s.inF], 8), b: float32Tensor([s.outF], 9), dy: float32Tensor([s.batch, s.outF], 10),
+  }));
+  const forward = call('linear', `${s.name} `, () => [tensors().x, tensors().w, tensors().b]);
+  const backward = call('linearBackward', `${s.name} `, () => [tensors().dy, tensors().x, tensors().w]);
   const macs = s.batch * s.inF * s.outF;
   const base = { shape: s.name, description: `N=${s.batch} ${s.inF}->${s.outF}`, quick: s.quick, unit: 'flop' as const };
   return [
-    { ...base, op: 'linear', work: 2 * macs, run: (backend) => backend.linear(x, w, b), check: checkOf('linear', [x, w, b], `${s.name} `) },
-    { ...base, op: 'linearBackward', work: 4 * macs, run: (backend) => backend.linearBackward(dy, x, w), check: checkOf('linearBackward', [dy, x, w], `${s.name} `) },
+    { ...base, op: 'linear', uses: ['linear'], work: 2 * macs, run: (backend) => backend.linear(...(forward.args() as [T, T, T])), check: forward.check },
+    { ...base, op: 'linearBackward', uses: ['linearBackward'], work: 4 * macs, run: (backend) => backend.linearBackward(...(backward.args() as [T, T, T])), check: backward.check },
   ];
 }
 
@@ -146,6 +157,12 @@ function linearCases(s: LinearShape): BenchCase[] {
 export const LENET_MACS_PER_EXAMPLE = 28 * 28 * 6 * 25 + 10 * 10 * 16 * 150 + 400 * 120 + 120 * 84 + 84 * 10;
 
 const STEP_BATCH = 256;
+
+/** The operations a LeNet training step calls (fixtures/lenet/model.ts: forward, loss, backward, sgd). */
+export const STEP_OPERATIONS: readonly OperationName[] = [
+  'conv2d', 'sigmoid', 'avgPool2d', 'flatten', 'linear', 'crossEntropy', 'accuracy', 'crossEntropyBackward',
+  'linearBackward', 'sigmoidBackward', 'flattenBackward', 'avgPool2dBackward', 'conv2dBackward', 'sgd',
+];
 const STEP_LR = 0.9;
 
 /** The step's fixed input, labels and initial parameters (float32), the same for every backend and both variants. */
@@ -177,7 +194,7 @@ function freshParameters(): LayerParameters[] {
 function trainStepCase(resident: boolean): BenchCase {
   const on = (backend: Backend) => (resident ? backend : withoutResidency(backend));
   return {
-    shape: 'lenet-train-step', op: resident ? 'trainStep' : 'trainStepCopying', quick: true, unit: 'flop',
+    shape: 'lenet-train-step', op: resident ? 'trainStep' : 'trainStepCopying', quick: true, unit: 'flop', uses: STEP_OPERATIONS,
     description: resident ? `batch ${STEP_BATCH}, forward + backward + SGD (lr ${STEP_LR})` : 'the same, every op copying in and out (no residency)',
     work: 3 * 2 * LENET_MACS_PER_EXAMPLE * STEP_BATCH, // forward, dx and dw: three passes of the multiply-adds
     ...(resident ? {} : { appliesTo: (backend: Backend) => backend.device !== undefined }),

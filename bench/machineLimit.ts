@@ -12,6 +12,7 @@ import { availableParallelism } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import wabtInit from 'wabt';
+import type { MachineLimit } from './report.ts';
 
 /** Independent accumulators: enough to cover the mul→add latency without spilling 16 xmm registers. */
 const CHAINS = 12;
@@ -92,17 +93,6 @@ async function measureThreads(bytes: Uint8Array, threads: number): Promise<numbe
   const seconds = Math.max(performance.now() - start, ...times) / 1000;
   await Promise.all(workers.map((w) => w.terminate()));
   return (threads * iterations * FLOPS_PER_ITERATION) / seconds / 1e9;
-}
-
-export interface MachineLimit {
-  /** Measured wasm SIMD GFLOP/s on one thread: fused multiply-adds where relaxed SIMD compiles, else mul+add. */
-  readonly oneThread: number;
-  /** Measured on every core at once. */
-  readonly allCores: number;
-  /** The mul+add loop's figures (what the plain build can at best reach), when the limit above is the fused one. */
-  readonly withoutFma?: { readonly oneThread: number; readonly allCores: number };
-  readonly cores: number;
-  readonly method: string;
 }
 
 /**

@@ -1,5 +1,4 @@
 /** The bench's outputs: a terminal table, the JSON record, an SVG chart, and the comparison with an earlier run. */
-import type { MachineLimit } from './machineLimit.ts';
 
 /** Our figures (the best of our backends) beside every peer timed in the same run (`peer`), as ratios. */
 export function peerRatios(report: BenchReport): { shape: string; op: string; ours: BenchResult; peers: { peer: BenchResult; ratio: number }[] }[] {
@@ -28,6 +27,18 @@ export function formatPeers(report: BenchReport): string {
     lines.push(`${`${r.shape} ${r.op}`.padEnd(26)} ${`${fmt(r.ours.throughput)} ${unitOf(r.ours)} (${r.ours.backend})`.padEnd(34)} ${cells.join(' ')}`);
   }
   return lines.join('\n');
+}
+
+/** The machine's wasm SIMD limit (bench/machineLimit.ts measures it), the ceiling every "% limit" is a share of. */
+export interface MachineLimit {
+  /** Measured wasm SIMD GFLOP/s on one thread: fused multiply-adds where relaxed SIMD compiles, else mul+add. */
+  readonly oneThread: number;
+  /** Measured on every core at once. */
+  readonly allCores: number;
+  /** The mul+add loop's figures (what the plain build can at best reach), when the limit above is the fused one. */
+  readonly withoutFma?: { readonly oneThread: number; readonly allCores: number };
+  readonly cores: number;
+  readonly method: string;
 }
 
 export interface BenchResult {
@@ -84,7 +95,7 @@ const fmt = (v: number | undefined, digits = 2) => (v === undefined ? '-' : v >=
 /** A check's ratio: two decimals, or two significant digits under 0.01 (long sums leave ratios far below 1). */
 const fmtRatio = (v: number) => (v === 0 || v >= 0.01 ? v.toFixed(2) : v.toExponential(1));
 
-export function formatTable(report: BenchReport): string {
+export function formatTable(report: Pick<BenchReport, 'results'>): string {
   const header = ['shape', 'op', 'backend', 'data', 'throughput', 'median ms', 'p99 ms', '±%', 'first ms', 'x ref', '% limit', 'check'];
   const rows = report.results.map((r) => [
     r.shape, r.op, r.backend, r.readback === 'every call' ? 'copied' : 'resident', r.throughput === undefined ? '-' : `${fmt(r.throughput)} ${unitOf(r)}`, fmt(r.medianMs), fmt(r.p99Ms), fmt(r.rmePercent, 1),

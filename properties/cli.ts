@@ -8,7 +8,9 @@ import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from '
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { implementedOperations, type OperationName, type PartialBackend } from '../kernels/backend.ts';
+import { implementedOperations, type Backend, type OperationName, type PartialBackend } from '../kernels/backend.ts';
+import { benchModule, planBench, selectBenchCases } from '../bench/moduleBench.ts';
+import { formatNotTimed, formatTable } from '../bench/report.ts';
 import { backendFromModule, type BackendModule } from './backendModule.ts';
 import { harnessRoot, loadRegressions, storeRegression } from './regressions.ts';
 import { formatSummary, junitXml, mergeReports, suiteReport, type SuiteReport } from './reports.ts';
@@ -17,6 +19,7 @@ import { ALL_PROPERTIES } from './all.ts';
 import { assertSelectable, DEFAULT_SEED, describeFailure, runPropertySuite, selectProperties } from './suite.ts';
 
 const HELP = `usage: d2l-convnet-harness check MODULE [options]
+       d2l-convnet-harness bench MODULE [bench options]
        d2l-convnet-harness merge REPORT.json... [--json FILE] [--junit FILE]
        d2l-convnet-harness repro FILE.repro.mts
 (in the harness's own repository: npm run harness -- check MODULE …)
@@ -48,8 +51,24 @@ options:
                     a later run removes the repro of a property that passes now
   --help            this text
 
-exit code: 0 when no property failed unexpectedly, 1 otherwise, 2 for a usage error.
+bench MODULE: each case of the bench (LeNet's layers at batch 256, larger conv and pool shapes, the
+LeNet training step) on your backend and on the reference in one run: checked against the reference
+first (a wrong result is reported, not timed), then timed (tinybench: median, p99, GFLOP/s or
+million elements/s, x ref); a case calling an operation the backend lacks is listed as not implemented.
+  --quick           the LeNet shapes and the training step only (time 300 ms per figure)
+  --ops LIST        only the cases of these operations (conv2d, conv2dBackward, ..., trainStep)
+  --shape LIST      only these shapes (lenet-conv1, lenet-conv2, conv3x3, ...)
+  --time MS         tinybench's budget per figure (default 1000, --quick 300)
+  --no-reference    do not time the reference (no x ref; the check against it still runs)
+  --with LIST       in the harness's repository only: also time its own backends (e.g. wasm-simd)
+  --json FILE       write every figure as JSON
+
+exit code: 0 when no property failed unexpectedly (bench: every figure right), 1 otherwise, 2 for a usage error.
 `;
+
+/** Options of one command only: given to another, they are a usage error rather than silently ignored. */
+const CHECK_ONLY = ['seed', 'runs', 'junit', 'record', 'repro', 'shard', 'property', 'path'] as const;
+const BENCH_ONLY = ['quick', 'shape', 'time', 'no-reference', 'with'] as const;
 
 class UsageError extends Error {}
 
@@ -133,6 +152,7 @@ function parseOptions(argv: string[]) {
       options: {
         ops: { type: 'string' }, seed: { type: 'string' }, runs: { type: 'string' }, errors: { type: 'string', default: 'port' },
         json: { type: 'string' }, junit: { type: 'string' }, record: { type: 'string' }, repro: { type: 'string' }, shard: { type: 'string' }, property: { type: 'string' }, path: { type: 'string' }, help: { type: 'boolean', default: false },
+        quick: { type: 'boolean' }, shape: { type: 'string' }, time: { type: 'string' }, 'no-reference': { type: 'boolean' }, with: { type: 'string' },
       },
     });
   } catch (error) {
@@ -167,8 +187,11 @@ async function main(argv: string[]): Promise<number> {
     if (values.junit) write(values.junit, junitXml(merged));
     return merged.passed ? 0 : 1;
   }
-  if (command === 'check' && !modulePath) throw new UsageError('check needs the module that exports your backend, e.g. check ./my-backend.mjs. See --help.');
-  if (command !== 'check') throw new UsageError(`expected 'check MODULE', 'merge REPORT.json...' or 'repro FILE'; got '${positionals.join(' ')}'. See --help.`);
+  if ((command === 'check' || command === 'bench') && !modulePath) throw new UsageError(`${command} needs the module that exports your backend, e.g. ${command} ./my-backend.mjs. See --help.`);
+  const misplaced = (command === 'bench' ? CHECK_ONLY : command === 'check' ? BENCH_ONLY : []).filter((o) => values[o] !== undefined);
+  if (misplaced.length) throw new UsageError(`--${misplaced[0]} is not an option of ${command}. See --help.`);
+  if (command === 'bench') return bench(modulePath, values);
+  if (command !== 'check') throw new UsageError(`expected 'check MODULE', 'bench MODULE', 'merge REPORT.json...' or 'repro FILE'; got '${positionals.join(' ')}'. See --help.`);
   const seed = values.seed === undefined ? DEFAULT_SEED : Number(values.seed);
   if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer; got '${values.seed}'.`);
   const numRuns = positiveInteger('runs', values.runs, 20);
@@ -230,6 +253,68 @@ async function main(argv: string[]): Promise<number> {
   if (values.json) write(values.json, `${JSON.stringify(report, null, 2)}\n`);
   if (values.junit) write(values.junit, junitXml(report));
   return report.passed ? 0 : 1;
+}
+
+/** `bench MODULE`: bench/moduleBench.ts on the module's backend, the table printed, the JSON written; 1 when a figure is wrong. */
+async function bench(modulePath: string, values: ReturnType<typeof parseOptions>['values']): Promise<number> {
+  const list = (v: string | undefined) => v?.split(',').map((s) => s.trim()).filter(Boolean);
+  const timeMs = values.time === undefined ? undefined : positiveInteger('time', values.time, 0);
+  const ops = list(values.ops);
+  const shapes = list(values.shape);
+  try {
+    selectBenchCases({ quick: values.quick, ops, shapes });
+  } catch (error) {
+    throw new UsageError(`--ops/--shape: ${(error as Error).message.replace(/^bench: /, '')}`);
+  }
+  const { backend } = await loadBackend(modulePath);
+  try {
+    planBench(backend, { quick: values.quick, ops, shapes }); // before any work: a backend that can run none of the cases
+  } catch (error) {
+    throw new UsageError((error as Error).message.replace(/^bench: /, ''));
+  }
+  const others = await repositoryBackends(list(values.with) ?? []);
+  const started = performance.now();
+  const { results, notImplemented } = await benchModule(backend, {
+    quick: values.quick, ops, shapes, timeMs, reference: !values['no-reference'], others,
+    log: (line) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(0)} s] ${line}\n`),
+  });
+  for (const b of others) b.dispose();
+  (backend as { dispose?: () => void }).dispose?.();
+  console.log(formatTable({ results }));
+  for (const n of notImplemented) console.log(`not implemented: ${n.shape} ${n.op} (needs ${n.missing.join(', ')})`);
+  const wrong = results.filter((r) => r.status !== 'ok');
+  if (wrong.length) console.log(`${wrong.length} figure(s) not timed:\n${formatNotTimed(wrong)}`);
+  if (values.json) {
+    const file = here(values.json);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, `${JSON.stringify({ backend: backend.name, date: new Date().toISOString(), node: process.version, options: { quick: values.quick ?? false, ops, shapes, timeMs }, results, notImplemented }, null, 2)}\n`);
+    console.log(`wrote ${file}`);
+  }
+  return wrong.length ? 1 : 0;
+}
+
+/**
+ * This repository's own backends by name (`--with wasm-simd`), to time beside a module: in a clone
+ * only (the package ships the harness, not the kernels). The path is built at run time, so the
+ * package's compiler does not pull the kernels in.
+ */
+async function repositoryBackends(names: readonly string[]): Promise<Backend[]> {
+  if (names.length === 0) return [];
+  const kernels = join(HARNESS_ROOT, 'kernels', 'index.ts');
+  if (INSTALLED || !existsSync(kernels)) {
+    throw new UsageError(`--with: the installed package has no kernels of its own; --with ${names.join(',')} works in a clone of the harness (npm run harness -- bench MODULE --with wasm-simd).`);
+  }
+  const { availableBackends, createBackend } = (await import(pathToFileURL(kernels).href)) as {
+    availableBackends(): { name: string; available: boolean; reason?: string }[];
+    createBackend(name: string): Backend;
+  };
+  const statuses = availableBackends();
+  return names.map((name) => {
+    const status = statuses.find((s) => s.name === name);
+    if (!status) throw new UsageError(`--with: no backend '${name}'. Known: ${statuses.map((s) => s.name).join(', ')}.`);
+    if (!status.available) throw new UsageError(`--with: ${status.reason}`);
+    return createBackend(status.name);
+  });
 }
 
 main(process.argv.slice(2)).then(

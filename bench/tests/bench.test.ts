@@ -1,10 +1,15 @@
 // The bench's own guarantees (not speed: speed lives in `npm run bench`): a wrong kernel is reported
 // as wrong and never timed, and a comparison flags only moves beyond the measured noise.
 import { afterAll, describe, expect, it } from 'vitest';
-import { withoutResidency, type Backend } from '../../kernels/backend.ts';
+import { withoutResidency, wrapOperations, type Backend } from '../../kernels/backend.ts';
+import { createReferenceBackend } from '../../kernels/referenceBackend.ts';
+import { LENET } from '../../fixtures/lenet/architecture.ts';
+import { initParameters, trainStep } from '../../fixtures/lenet/model.ts';
+import { float32Tensor } from '../../properties/tensors.ts';
+import { createRandom } from '../../reference/index.ts';
 import { createWasmSimdBackend } from '../../kernels/wasmSimd/index.ts';
 import { createMutantBackend } from '../../properties/mutants.ts';
-import { benchCases } from '../cases.ts';
+import { benchCases, STEP_OPERATIONS } from '../cases.ts';
 import { formatComparison, formatNotTimed, formatPeers, peerRatios, type BenchReport, type BenchResult } from '../report.ts';
 import { JS_PEERS, peerName, timeJsPeers } from '../jsPeers.ts';
 import { timeCase } from '../timing.ts';
@@ -12,6 +17,17 @@ import { timeCase } from '../timing.ts';
 const lenetConv2 = benchCases().filter((c) => c.shape === 'lenet-conv2');
 
 describe('npm run bench', () => {
+  it('each case names the operations its call makes (what a partial backend needs to run it): the step\'s are the ones a step calls', async () => {
+    const called = new Set<string>();
+    const recording = wrapOperations(createReferenceBackend(), (op, method, args) => {
+      called.add(op);
+      return method(...args);
+    });
+    await trainStep(recording, float32Tensor([2, 1, 28, 28], 1), [3, 7], initParameters(createRandom(1), LENET), 0.1);
+    expect([...STEP_OPERATIONS].sort()).toEqual([...called].sort());
+    for (const c of benchCases().filter((c) => !c.op.startsWith('trainStep'))) expect(c.uses, `${c.shape} ${c.op}`).toEqual([c.op]);
+  });
+
   it('reports a wrong kernel as WRONG without timing it, and times a correct one', async () => {
     const forward = lenetConv2.find((c) => c.op === 'conv2d')!;
     const wrong = await timeCase(createMutantBackend('flipped-kernel'), forward, 50);

@@ -203,6 +203,27 @@ export default {
     expect(harness('check', join(dir, 'named.mjs')).out).toMatch(/\(it exports myBackend; if myBackend is the backend: export default myBackend\)/);
   });
 
+  it('bench MODULE: each case checked, then timed beside the reference; a wrong one reported, not timed; what the port lacks listed', () => {
+    const json = join(dir, 'bench.json');
+    const { code, out } = harness('bench', join(dir, 'good.ts'), '--shape', 'lenet-conv1', '--time', '20', '--json', json);
+    expect(code, out).toBe(0);
+    expect(out).toMatch(/^lenet-conv1 +conv2d +reference +copied +[\d.]+ GFLOP\/s/m);
+    expect(out).toMatch(/^lenet-conv1 +conv2d +conv-only +copied +[\d.]+ GFLOP\/s .* [\d.]+x +- +ok \(/m);
+    expect(out).toMatch(/^not implemented: lenet-conv1 conv2dBackward \(needs conv2dBackward\)$/m);
+    const report = JSON.parse(readFileSync(json, 'utf8'));
+    const mine = report.results.find((r: { backend: string }) => r.backend === 'conv-only');
+    expect(mine).toMatchObject({ status: 'ok', op: 'conv2d', shape: 'lenet-conv1' });
+    expect(mine.medianMs).toBeGreaterThan(0);
+    expect(mine.speedupOverReference).toBeGreaterThan(0);
+    const wrong = harness('bench', join(dir, 'off-by-one.ts'), '--ops', 'conv2d', '--shape', 'lenet-conv1', '--time', '20', '--no-reference');
+    expect(wrong.code, wrong.out).toBe(1);
+    expect(wrong.out).toMatch(/^WRONG off-by-one lenet-conv1 conv2d: lenet-conv1 conv2d: value: element \d+ \[[\d, ]+\] of \[256, 6, 28, 28\] is /m);
+    expect(wrong.out).not.toMatch(/^lenet-conv1 +conv2d +reference/m); // --no-reference
+    // Nothing the port can run, and options of the other command: usage errors before any work.
+    expect(harness('bench', join(dir, 'good.ts'), '--ops', 'linear').out).toMatch(/'conv-only' implements none of the operations the selected cases call \(it implements: conv2d\)/);
+    expect(harness('bench', join(dir, 'good.ts'), '--runs', '3').out).toMatch(/--runs is not an option of bench/);
+  });
+
   it('usage errors exit 2 and say what to do', () => {
     const bare = harness('check');
     expect(bare.code).toBe(2);

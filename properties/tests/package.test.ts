@@ -94,6 +94,16 @@ describe('the packed package, installed in a fresh project', () => {
     expect(lacking.out).toMatch(/--ops: backend 'my-backend' does not implement relu/);
   });
 
+  it('bench: the README\'s backend timed beside the reference from the installed package (tinybench ships with it); --with needs a clone', () => {
+    const { code, out } = run(bin, ['bench', './my-backend.ts', '--ops', 'conv2d', '--shape', 'lenet-conv1', '--time', '20', '--json', 'bench.json']);
+    expect(code, out).toBe(0);
+    expect(out).toMatch(/^lenet-conv1 +conv2d +my-backend +copied +[\d.]+ GFLOP\/s/m);
+    expect(JSON.parse(readFileSync(join(project, 'bench.json'), 'utf8')).results.map((r: { backend: string; status: string }) => `${r.backend} ${r.status}`)).toEqual(['reference ok', 'my-backend ok']);
+    const clone = run(bin, ['bench', './my-backend.ts', '--with', 'wasm-simd']);
+    expect(clone.code).toBe(2);
+    expect(clone.out).toMatch(/--with: the installed package has no kernels of its own; --with wasm-simd works in a clone of the harness/);
+  });
+
   it('a backend in a CommonJS project (no "type": "module", as npm init leaves it): exit 2, and the error says how to fix it', () => {
     mkdirSync(join(project, 'cjs'), { recursive: true });
     writeFileSync(join(project, 'cjs', 'package.json'), JSON.stringify({ name: 'cjs-port', private: true }));

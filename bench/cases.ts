@@ -36,6 +36,8 @@ export interface BenchCase {
   readonly quick: boolean;
   /** Whether the case means anything on this backend (default: every backend). */
   appliesTo?(backend: Backend): boolean;
+  /** Draws the case's inputs (they are drawn on first use), so that no backend's first call is charged for it. */
+  prepare?(): void;
   /** Runs once on the backend; the result is what `check` compares. */
   run(backend: Backend): Promise<unknown>;
   /**
@@ -116,9 +118,9 @@ function convCases(s: ConvShape): BenchCase[] {
   const backward = call('conv2dBackward', `${s.name} `, () => [tensors().dy, tensors().x, tensors().w, s.options]);
   const base = { shape: s.name, description: describeConv(s), quick: s.quick, unit: 'flop' as const };
   return [
-    { ...base, op: 'conv2d', uses: ['conv2d'], work: 2 * macs, run: (backend) => backend.conv2d(...(forward.args() as [T, T, T, ref.Conv2dOptions])), check: forward.check },
+    { ...base, op: 'conv2d', uses: ['conv2d'], work: 2 * macs, prepare: forward.args, run: (backend) => backend.conv2d(...(forward.args() as [T, T, T, ref.Conv2dOptions])), check: forward.check },
     {
-      ...base, op: 'conv2dBackward', uses: ['conv2dBackward'], work: 4 * macs, // dx and dw, 2 flops per multiply-add each (db is negligible)
+      ...base, op: 'conv2dBackward', uses: ['conv2dBackward'], work: 4 * macs, prepare: backward.args, // dx and dw, 2 flops per multiply-add each (db is negligible)
       run: (backend) => backend.conv2dBackward(...(backward.args() as [T, T, T, ref.Conv2dOptions])),
       check: backward.check,
     },
@@ -134,8 +136,8 @@ function poolCases(s: PoolShape): BenchCase[] {
   const forwardCall = call(forward, `${s.name} `, () => [tensors().x, s.options]);
   const backwardCall = call(backward, `${s.name} `, () => [tensors().dy, tensors().x, s.options]);
   return [
-    { ...base, op: forward, uses: [forward], run: (backend) => backend[forward](...(forwardCall.args() as [T, ref.MaxPool2dOptions & ref.AvgPool2dOptions])), check: forwardCall.check },
-    { ...base, op: backward, uses: [backward], run: (backend) => backend[backward](...(backwardCall.args() as [T, T, ref.MaxPool2dOptions & ref.AvgPool2dOptions])), check: backwardCall.check },
+    { ...base, op: forward, uses: [forward], prepare: forwardCall.args, run: (backend) => backend[forward](...(forwardCall.args() as [T, ref.MaxPool2dOptions & ref.AvgPool2dOptions])), check: forwardCall.check },
+    { ...base, op: backward, uses: [backward], prepare: backwardCall.args, run: (backend) => backend[backward](...(backwardCall.args() as [T, T, ref.MaxPool2dOptions & ref.AvgPool2dOptions])), check: backwardCall.check },
   ];
 }
 
@@ -148,8 +150,8 @@ function linearCases(s: LinearShape): BenchCase[] {
   const macs = s.batch * s.inF * s.outF;
   const base = { shape: s.name, description: `N=${s.batch} ${s.inF}->${s.outF}`, quick: s.quick, unit: 'flop' as const };
   return [
-    { ...base, op: 'linear', uses: ['linear'], work: 2 * macs, run: (backend) => backend.linear(...(forward.args() as [T, T, T])), check: forward.check },
-    { ...base, op: 'linearBackward', uses: ['linearBackward'], work: 4 * macs, run: (backend) => backend.linearBackward(...(backward.args() as [T, T, T])), check: backward.check },
+    { ...base, op: 'linear', uses: ['linear'], work: 2 * macs, prepare: forward.args, run: (backend) => backend.linear(...(forward.args() as [T, T, T])), check: forward.check },
+    { ...base, op: 'linearBackward', uses: ['linearBackward'], work: 4 * macs, prepare: backward.args, run: (backend) => backend.linearBackward(...(backward.args() as [T, T, T])), check: backward.check },
   ];
 }
 
@@ -194,7 +196,7 @@ function freshParameters(): LayerParameters[] {
 function trainStepCase(resident: boolean): BenchCase {
   const on = (backend: Backend) => (resident ? backend : withoutResidency(backend));
   return {
-    shape: 'lenet-train-step', op: resident ? 'trainStep' : 'trainStepCopying', quick: true, unit: 'flop', uses: STEP_OPERATIONS,
+    shape: 'lenet-train-step', op: resident ? 'trainStep' : 'trainStepCopying', quick: true, unit: 'flop', uses: STEP_OPERATIONS, prepare: () => void stepInputs(),
     description: resident ? `batch ${STEP_BATCH}, forward + backward + SGD (lr ${STEP_LR})` : 'the same, every op copying in and out (no residency)',
     work: 3 * 2 * LENET_MACS_PER_EXAMPLE * STEP_BATCH, // forward, dx and dw: three passes of the multiply-adds
     ...(resident ? {} : { appliesTo: (backend: Backend) => backend.device !== undefined }),

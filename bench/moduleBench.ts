@@ -59,41 +59,55 @@ export function selectBenchCases(options: Pick<ModuleBenchOptions, 'quick' | 'op
   return cases;
 }
 
-/** What `backend` can run of the selected cases, and what it cannot (the operations it lacks). Throws when it can run none. */
+/** What `backend` can run of the selected cases, and what it cannot (the operations it lacks). Throws, saying why, when it can run none. */
 export function planBench(backend: PartialBackend, options: Pick<ModuleBenchOptions, 'quick' | 'ops' | 'shapes'> = {}): { runnable: BenchCase[]; notImplemented: NotImplementedCase[] } {
   const implemented = implementedOperations(backend);
   const yours = completeBackend(backend);
-  const selected = selectBenchCases(options).filter((c) => !c.appliesTo || c.appliesTo(yours)); // e.g. trainStepCopying: only where there is device memory
+  const chosen = selectBenchCases(options);
+  const selected = chosen.filter((c) => !c.appliesTo || c.appliesTo(yours)); // e.g. trainStepCopying: only where there is device memory
+  if (selected.length === 0) {
+    throw new Error(`bench: the selected cases (${chosen.map((c) => `${c.shape} ${c.op}`).join(', ')}) mean nothing on '${backend.name}': they time copying between host and device memory, and it has no device.`);
+  }
   const notImplemented = selected
     .map((c) => ({ shape: c.shape, op: c.op, missing: c.uses.filter((op) => !implemented.includes(op)) }))
     .filter((c) => c.missing.length > 0);
   const runnable = selected.filter((c) => !notImplemented.some((n) => n.shape === c.shape && n.op === c.op));
   if (runnable.length === 0) {
-    throw new Error(`bench: '${backend.name}' implements none of the operations the selected cases call (it implements: ${implemented.join(', ') || 'none'}).`);
+    const could = [...new Set(benchCases().filter((c) => c.uses.every((op) => implemented.includes(op))).map((c) => c.op))];
+    throw new Error(
+      `bench: '${backend.name}' implements none of the operations the selected cases call (it implements: ${implemented.join(', ') || 'none'}).` +
+        (could.length ? ` Cases it can run: --ops ${could.join(',')}.` : ''),
+    );
   }
   return { runnable, notImplemented };
 }
 
-/** Times `backend` on the selected cases, beside the reference and `others`; the reference's figures first, so each "x ref" is from this run. */
+/**
+ * Times `backend` on the selected cases, beside the reference and `others`: case by case, every
+ * backend in turn (the reference first), so each ratio compares figures taken moments apart.
+ */
 export async function benchModule(backend: PartialBackend, options: ModuleBenchOptions = {}): Promise<ModuleBench> {
   const { quick = false, reference = true, others = [], log = () => {} } = options;
   const timeMs = options.timeMs ?? (quick ? 300 : 1000);
   const { runnable, notImplemented } = planBench(backend, options);
-  const backends: { backend: Backend; owned: boolean }[] = [
-    ...(reference ? [{ backend: createReferenceBackend(), owned: true }] : []),
-    ...others.map((b) => ({ backend: b, owned: false })),
-    { backend: completeBackend(backend), owned: false },
-  ];
+  const baseline = reference ? createReferenceBackend() : undefined;
+  if (baseline && [backend, ...others].some((b) => b.name === baseline.name)) {
+    throw new Error(`bench: a backend named '${baseline.name}' would share its rows with the reference's: give it another name.`);
+  }
+  const backends: Backend[] = [...(baseline ? [baseline] : []), ...others, completeBackend(backend)];
   const results: BenchResult[] = [];
-  for (const { backend: b, owned } of backends) {
+  try {
     for (const c of runnable) {
-      if (c.appliesTo && !c.appliesTo(b)) continue;
-      log(`${b.name} ${c.shape} ${c.op}`);
-      const r = await timeCase(b, c, timeMs);
-      const baseline = results.find((x) => x.backend === 'reference' && x.shape === c.shape && x.op === c.op);
-      results.push({ ...r, speedupOverReference: baseline?.throughput && r.throughput ? r.throughput / baseline.throughput : undefined });
+      for (const b of backends) {
+        if (c.appliesTo && !c.appliesTo(b)) continue;
+        log(`${b.name} ${c.shape} ${c.op}`);
+        const r = await timeCase(b, c, timeMs);
+        const base = results.find((x) => x.backend === baseline?.name && x.shape === c.shape && x.op === c.op);
+        results.push({ ...r, speedupOverReference: base?.throughput && r.throughput ? r.throughput / base.throughput : undefined });
+      }
     }
-    if (owned) b.dispose?.();
+  } finally {
+    baseline?.dispose();
   }
   return { results, notImplemented };
 }

@@ -96,22 +96,34 @@ const fmt = (v: number | undefined, digits = 2) => (v === undefined ? '-' : v >=
 const fmtRatio = (v: number) => (v === 0 || v >= 0.01 ? v.toFixed(2) : v.toExponential(1));
 
 export function formatTable(report: Pick<BenchReport, 'results'>): string {
-  const header = ['shape', 'op', 'backend', 'data', 'throughput', 'median ms', 'p99 ms', '±%', 'first ms', 'x ref', '% limit', 'check'];
-  const rows = report.results.map((r) => [
-    r.shape, r.op, r.backend, r.readback === 'every call' ? 'copied' : 'resident', r.throughput === undefined ? '-' : `${fmt(r.throughput)} ${unitOf(r)}`, fmt(r.medianMs), fmt(r.p99Ms), fmt(r.rmePercent, 1),
-    fmt(r.firstCallMs, 0), r.speedupOverReference === undefined ? '-' : `${fmt(r.speedupOverReference)}x`,
-    r.shareOfLimit === undefined ? '-' : `${(100 * r.shareOfLimit).toFixed(1)}%`, r.status === 'ok' ? `ok (${fmtRatio(r.errorRatio)})` : r.status,
-  ]);
+  // A column nobody has a figure for (% limit, outside npm run bench) is left out.
+  const withLimit = report.results.some((r) => r.shareOfLimit !== undefined);
+  const header = ['shape', 'op', 'backend', 'data', 'throughput', 'median ms', 'p99 ms', '±%', 'first ms', 'x ref', ...(withLimit ? ['% limit'] : []), 'check'];
+  const rows = report.results.map((r) => {
+    const one = r.samples === 1; // one timed call: no spread to give
+    return [
+      r.shape, r.op, r.backend, r.readback === 'every call' ? 'copied' : 'resident', r.throughput === undefined ? '-' : `${fmt(r.throughput)} ${unitOf(r)}`, fmt(r.medianMs),
+      one ? '-' : fmt(r.p99Ms), one ? '-' : fmt(r.rmePercent, 1),
+      fmt(r.firstCallMs, 0), r.speedupOverReference === undefined ? '-' : `${fmt(r.speedupOverReference)}x`,
+      ...(withLimit ? [r.shareOfLimit === undefined ? '-' : `${(100 * r.shareOfLimit).toFixed(1)}%`] : []),
+      // What went wrong is in the lines under the table (formatNotTimed); the cell says only what kind.
+      r.status === 'ok' ? `ok (${fmtRatio(r.errorRatio)})` : r.status.split(':')[0],
+    ];
+  });
   const widths = header.map((h, k) => Math.max(h.length, ...rows.map((row) => row[k].length)));
   const line = (cells: string[]) => cells.map((c, k) => (k < 4 ? c.padEnd(widths[k]) : c.padStart(widths[k]))).join('  ');
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
-/** One line per figure not timed: what was wrong (a WRONG result's message) or the error; empty when every figure was timed. */
+/** One line per figure not timed: what was wrong (a WRONG result's message), why it was declined, or the error; empty when every figure was timed. */
 export function formatNotTimed(results: readonly Pick<BenchResult, 'backend' | 'shape' | 'op' | 'status' | 'errorRatio' | 'errorMessage'>[]): string {
   return results
     .filter((r) => r.status !== 'ok')
-    .map((r) => `${r.status === 'WRONG' ? 'WRONG' : 'ERROR'} ${r.backend} ${r.shape} ${r.op}: ${r.status === 'WRONG' ? (r.errorMessage ?? `${r.errorRatio} x the bound`) : r.status}`)
+    .map((r) => {
+      const kind = r.status === 'WRONG' ? 'WRONG' : r.status.startsWith('declined') ? 'DECLINED' : 'ERROR';
+      const detail = r.status === 'WRONG' ? (r.errorMessage ?? `${r.errorRatio} x the bound`) : r.status.replace(/^(error|declined): /, '');
+      return `${kind} ${r.backend} ${r.shape} ${r.op}: ${detail}`;
+    })
     .join('\n');
 }
 

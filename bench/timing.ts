@@ -5,7 +5,7 @@
  */
 import { Bench } from 'tinybench';
 import type { ResidentTensor, Tensor } from '../reference/index.ts';
-import { mapTensorArguments, wrapOperations } from '../kernels/backend.ts';
+import { isUnsupportedOption, mapTensorArguments, wrapOperations } from '../kernels/backend.ts';
 import type { Backend, DeviceMemory } from '../kernels/backend.ts';
 import type { BenchCase, CheckResult } from './cases.ts';
 import type { BenchResult } from './report.ts';
@@ -18,12 +18,15 @@ export async function timeCase(backend: Backend, c: BenchCase, timeMs: number): 
   const resident = backend.device !== undefined && !stepCase;
   const residentData = backend.device !== undefined && c.op !== 'trainStepCopying';
   const base = { backend: backend.name, shape: c.shape, op: c.op, description: c.description, unit: c.unit, work: c.work, readback: residentData ? 'none (resident)' as const : 'every call' as const };
+  c.prepare?.(); // the case's inputs drawn now, not charged to the first backend's first call
   let first: unknown;
   const t0 = performance.now();
   try {
     first = await c.run(backend);
   } catch (error) {
-    return { ...base, status: `error: ${(error as Error).message.slice(0, 80)}`, errorRatio: Infinity };
+    // An option the backend cannot express is declined, as the suite counts it: not timed, not a failure.
+    if (isUnsupportedOption(error)) return { ...base, status: `declined: ${oneLine(error)}`, errorRatio: 0 };
+    return { ...base, status: `error: ${oneLine(error)}`, errorRatio: Infinity };
   }
   const firstCallMs = performance.now() - t0;
   // Correctness before timing: a wrong kernel is reported, with what the check found, and never timed.
@@ -31,7 +34,7 @@ export async function timeCase(backend: Backend, c: BenchCase, timeMs: number): 
   try {
     checked = backend.oracle ? { ratio: 0 } : await c.check(first, backend);
   } catch (error) {
-    return { ...base, status: `error: check: ${(error as Error).message.slice(0, 80)}`, errorRatio: Infinity, firstCallMs };
+    return { ...base, status: `error: check: ${oneLine(error)}`, errorRatio: Infinity, firstCallMs };
   }
   const errorRatio = checked.ratio;
   if (!(errorRatio <= 1)) return { ...base, status: 'WRONG', errorRatio, errorMessage: checked.message ?? `worst error ${errorRatio} x its bound`, firstCallMs };
@@ -55,6 +58,9 @@ export async function timeCase(backend: Backend, c: BenchCase, timeMs: number): 
   bench.add(c.op, timed);
   try {
     await bench.run();
+  } catch (error) {
+    // A call that fails while being timed (the backend ran out of something): the row says so, the other cases still run.
+    return { ...base, status: `error: timing: ${oneLine(error)}`, errorRatio, firstCallMs };
   } finally {
     for (const t of uploads.values()) t.release();
   }
@@ -75,4 +81,11 @@ function withUploadedInputs(backend: Backend, device: DeviceMemory, uploads: Map
     return uploads.get(host) as ResidentTensor;
   };
   return wrapOperations(backend, async (_op, method, args) => method(...(await mapTensorArguments(args, upload))));
+}
+
+/** An error as one short line, whatever was thrown (a string, an object, an Error with a multi-line message). */
+function oneLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : typeof error === 'string' ? error : JSON.stringify(error) ?? String(error);
+  const line = text.split('\n')[0];
+  return line.length > 160 ? `${line.slice(0, 157)}...` : line;
 }

@@ -38,6 +38,17 @@ export async function backendFromModule(namespace: Record<string, unknown>, wher
   if (typeof backend !== 'object' || backend === null || typeof backend.name !== 'string') {
     throw new TypeError(`${where}: the exported backend must be an object with a string name; got ${backend === null ? 'null' : typeof backend}.`);
   }
+  if (backend.oracle === true) {
+    throw new TypeError(`${where}: the backend sets oracle: true, which marks the harness's own reference (the suite never compares it with itself, the bench never checks it). A backend to judge must not set it.`);
+  }
+  const device = (backend as { device?: unknown }).device;
+  const memberOf = (name: string) => typeof (device as Record<string, unknown> | null)?.[name] === 'function';
+  if (device !== undefined && !['scope', 'upload', 'finish', 'usage'].every(memberOf)) {
+    throw new TypeError(
+      `${where}: the backend's device is ${typeof device === 'object' && device !== null ? 'an object without ' + ['scope', 'upload', 'finish', 'usage'].filter((m) => !memberOf(m)).join(', ') : JSON.stringify(device)}. ` +
+        `device is the harness's DeviceMemory (scope, upload, finish, usage: resident tensors, see the Backend type); leave it out when results come back as host tensors.`,
+    );
+  }
   const expectedDifferences = module.expectedDifferences ?? [];
   if (!Array.isArray(expectedDifferences) || expectedDifferences.some((d) => typeof d?.property !== 'string' || typeof d?.reason !== 'string')) {
     throw new TypeError(`${where}: expectedDifferences must be an array of { property, reason, link? } with string property ids and reasons.`);

@@ -9,7 +9,7 @@ import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { implementedOperations, type Backend, type OperationName, type PartialBackend } from '../kernels/backend.ts';
-import { benchModule, planBench, selectBenchCases } from '../bench/moduleBench.ts';
+import { benchCaseNames, benchModule, planBench } from '../bench/moduleBench.ts';
 import { formatNotTimed, formatTable } from '../bench/report.ts';
 import { backendFromModule, type BackendModule } from './backendModule.ts';
 import { harnessRoot, loadRegressions, storeRegression } from './regressions.ts';
@@ -67,7 +67,7 @@ exit code: 0 when no property failed unexpectedly (bench: every figure right), 1
 `;
 
 /** Options of one command only: given to another, they are a usage error rather than silently ignored. */
-const CHECK_ONLY = ['seed', 'runs', 'junit', 'record', 'repro', 'shard', 'property', 'path'] as const;
+const CHECK_ONLY = ['seed', 'runs', 'errors', 'junit', 'record', 'repro', 'shard', 'property', 'path'] as const;
 const BENCH_ONLY = ['quick', 'shape', 'time', 'no-reference', 'with'] as const;
 
 class UsageError extends Error {}
@@ -150,7 +150,7 @@ function parseOptions(argv: string[]) {
       args: argv,
       allowPositionals: true,
       options: {
-        ops: { type: 'string' }, seed: { type: 'string' }, runs: { type: 'string' }, errors: { type: 'string', default: 'port' },
+        ops: { type: 'string' }, seed: { type: 'string' }, runs: { type: 'string' }, errors: { type: 'string' },
         json: { type: 'string' }, junit: { type: 'string' }, record: { type: 'string' }, repro: { type: 'string' }, shard: { type: 'string' }, property: { type: 'string' }, path: { type: 'string' }, help: { type: 'boolean', default: false },
         quick: { type: 'boolean' }, shape: { type: 'string' }, time: { type: 'string' }, 'no-reference': { type: 'boolean' }, with: { type: 'string' },
       },
@@ -195,7 +195,8 @@ async function main(argv: string[]): Promise<number> {
   const seed = values.seed === undefined ? DEFAULT_SEED : Number(values.seed);
   if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer; got '${values.seed}'.`);
   const numRuns = positiveInteger('runs', values.runs, 20);
-  if (values.errors !== 'port' && values.errors !== 'strict') throw new UsageError(`--errors must be port or strict; got '${values.errors}'.`);
+  const errorContract = values.errors ?? 'port';
+  if (errorContract !== 'port' && errorContract !== 'strict') throw new UsageError(`--errors must be port or strict; got '${values.errors}'.`);
   const ops = values.ops?.split(',').map((s) => s.trim()).filter(Boolean);
   if (ops?.length === 0) throw new UsageError(`--ops needs the operations to judge, comma-separated, e.g. --ops conv2d,maxPool2d; got '${values.ops}'.`);
   if (values.property !== undefined && !ALL_PROPERTIES.some((p) => p.id === values.property)) {
@@ -217,7 +218,7 @@ async function main(argv: string[]): Promise<number> {
   const sharded = shard ? selectProperties(loaded).map((p) => p.id).filter((_, i) => i % Number(shard[2]) === Number(shard[1]) - 1) : undefined;
   const only = values.property ? [values.property] : sharded;
   const found = await runPropertySuite(loaded, {
-    seed, numRuns, errorContract: values.errors, expectedDifferences: expected, only, path: values.path, ops: ops as OperationName[] | undefined,
+    seed, numRuns, errorContract, expectedDifferences: expected, only, path: values.path, ops: ops as OperationName[] | undefined,
     // The cases that caught real bugs and mutants (shipped with the harness), then the caller's own.
     regressionCases: (id) => [...loadRegressions(id), ...(values.record ? loadRegressions(id, here(values.record)) : [])].map((r) => r.case),
     onCounterexample: values.record
@@ -229,7 +230,7 @@ async function main(argv: string[]): Promise<number> {
   const results = found.map((r) => (r.replay === undefined ? r : {
     ...r, replay: `${COMMAND} check ${modulePath} --property ${r.id} --seed ${r.seed} --runs ${numRuns}${r.counterexamplePath ? ` --path ${r.counterexamplePath}` : ''}${ops ? ` --ops ${ops.join(',')}` : ''}` +
       // The settings the failure depends on: the bad-input contract, and the folder whose stored cases run first.
-      `${values.errors !== 'port' ? ` --errors ${values.errors}` : ''}${values.record ? ` --record ${values.record}` : ''}`,
+      `${errorContract !== 'port' ? ` --errors ${errorContract}` : ''}${values.record ? ` --record ${values.record}` : ''}`,
   }));
   const report = suiteReport(loaded.name, seed, numRuns, results, { implemented: implementedOperations(loaded), selected: ops as OperationName[] | undefined, shard: shard !== undefined && shard !== null });
   for (const r of results.filter((p) => !p.passed)) console.log(`${describeFailure(r)}\n`);
@@ -257,14 +258,17 @@ async function main(argv: string[]): Promise<number> {
 
 /** `bench MODULE`: bench/moduleBench.ts on the module's backend, the table printed, the JSON written; 1 when a figure is wrong. */
 async function bench(modulePath: string, values: ReturnType<typeof parseOptions>['values']): Promise<number> {
-  const list = (v: string | undefined) => v?.split(',').map((s) => s.trim()).filter(Boolean);
-  const timeMs = values.time === undefined ? undefined : positiveInteger('time', values.time, 0);
-  const ops = list(values.ops);
-  const shapes = list(values.shape);
-  try {
-    selectBenchCases({ quick: values.quick, ops, shapes });
-  } catch (error) {
-    throw new UsageError(`--ops/--shape: ${(error as Error).message.replace(/^bench: /, '')}`);
+  const list = (flag: string, v: string | undefined) => {
+    const names = v?.split(',').map((s) => s.trim()).filter(Boolean);
+    if (names?.length === 0) throw new UsageError(`--${flag} needs a comma-separated list, e.g. --${flag} ${flag === 'shape' ? 'lenet-conv1,lenet-conv2' : 'conv2d,conv2dBackward'}; got '${v}'.`);
+    return names;
+  };
+  const timeMs = values.time === undefined ? (values.quick ? 300 : 1000) : positiveInteger('time', values.time, 0);
+  const [ops, shapes, withNames] = [list('ops', values.ops), list('shape', values.shape), list('with', values.with)];
+  const known = benchCaseNames();
+  for (const [flag, asked, names] of [['ops', ops, known.ops], ['shape', shapes, known.shapes]] as const) {
+    const unknown = (asked ?? []).filter((n) => !names.includes(n));
+    if (unknown.length) throw new UsageError(`--${flag}: the bench has no ${flag === 'ops' ? 'case of operation' : 'shape'} ${unknown.join(', ')}. Known: ${names.join(', ')}.`);
   }
   const { backend } = await loadBackend(modulePath);
   try {
@@ -272,25 +276,33 @@ async function bench(modulePath: string, values: ReturnType<typeof parseOptions>
   } catch (error) {
     throw new UsageError((error as Error).message.replace(/^bench: /, ''));
   }
-  const others = await repositoryBackends(list(values.with) ?? []);
+  const others = await repositoryBackends(withNames ?? []);
   const started = performance.now();
-  const { results, notImplemented } = await benchModule(backend, {
-    quick: values.quick, ops, shapes, timeMs, reference: !values['no-reference'], others,
-    log: (line) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(0)} s] ${line}\n`),
-  });
-  for (const b of others) b.dispose();
-  (backend as { dispose?: () => void }).dispose?.();
+  let bench: Awaited<ReturnType<typeof benchModule>>;
+  try {
+    bench = await benchModule(backend, {
+      quick: values.quick, ops, shapes, timeMs, reference: !values['no-reference'], others,
+      log: (line) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(0)} s] ${line}\n`),
+    });
+  } finally {
+    for (const b of others) b.dispose();
+    await (backend as { dispose?: () => unknown }).dispose?.();
+  }
+  const { results, notImplemented } = bench;
   console.log(formatTable({ results }));
   for (const n of notImplemented) console.log(`not implemented: ${n.shape} ${n.op} (needs ${n.missing.join(', ')})`);
-  const wrong = results.filter((r) => r.status !== 'ok');
-  if (wrong.length) console.log(`${wrong.length} figure(s) not timed:\n${formatNotTimed(wrong)}`);
+  const notTimed = results.filter((r) => r.status !== 'ok');
+  if (notTimed.length) console.log(`${notTimed.length} figure(s) not timed:\n${formatNotTimed(notTimed)}`);
+  // Declined (an option the backend cannot express) is not a failure, as in the suite.
+  const failed = notTimed.filter((r) => !r.status.startsWith('declined'));
   if (values.json) {
     const file = here(values.json);
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, `${JSON.stringify({ backend: backend.name, date: new Date().toISOString(), node: process.version, options: { quick: values.quick ?? false, ops, shapes, timeMs }, results, notImplemented }, null, 2)}\n`);
+    const options = { quick: values.quick ?? false, ops, shapes, timeMs, reference: !values['no-reference'], with: withNames };
+    writeFileSync(file, `${JSON.stringify({ backend: backend.name, date: new Date().toISOString(), node: process.version, passed: failed.length === 0, options, results, notImplemented }, null, 2)}\n`);
     console.log(`wrote ${file}`);
   }
-  return wrong.length ? 1 : 0;
+  return failed.length ? 1 : 0;
 }
 
 /**

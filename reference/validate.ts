@@ -7,7 +7,7 @@
  */
 import { checkActivation, checkActivationBackward } from './activationChecks.ts';
 import { checkAvgPool2d, checkAvgPool2dBackward } from './avgPool2d.ts';
-import { checkConv2d, checkConv2dBackward } from './conv2d.ts';
+import { checkConv2d, checkConv2dBackward, type Conv2dBackwardOptions } from './conv2d.ts';
 import { assertLabels, type Labels } from './crossEntropy.ts';
 import { checkFlatten, checkFlattenBackward } from './flatten.ts';
 import { checkLinear, checkLinearBackward } from './linear.ts';
@@ -21,7 +21,7 @@ export const validate = {
   conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2dOptions = {}): void {
     checkConv2d('conv2d', x, weight, bias, options);
   },
-  conv2dBackward(dy: Tensor, x: Tensor, weight: Tensor, options: Conv2dOptions = {}): void {
+  conv2dBackward(dy: Tensor, x: Tensor, weight: Tensor, options: Conv2dBackwardOptions = {}): void {
     checkConv2dBackward(dy, x, weight, options);
   },
   maxPool2d(x: Tensor, options: MaxPool2dOptions): void {

@@ -21,6 +21,12 @@ async function messageOf(run: () => Promise<unknown>): Promise<string | null> {
 }
 
 describe('validate', () => {
+  it('takes each operation\'s own options: conv2dBackward\'s inputGradient type-checks (npm run typecheck) and is validated', () => {
+    const [dy, x, w] = [[1, 1, 2, 2], [1, 1, 3, 3], [1, 1, 2, 2]].map((shape) => ({ shape, data: new Float32Array(shape.reduce((a, b) => a * b)) }));
+    expect(() => validate.conv2dBackward(dy, x, w, { inputGradient: false })).not.toThrow();
+    expect(() => validate.conv2dBackward(dy, x, w, { inputGradient: 'no' as unknown as boolean })).toThrow(/conv2dBackward: inputGradient must be true or false; got no/);
+  });
+
   it('has one entry per operation of the backend interface, in its order', () => {
     expect(Object.keys(validate)).toEqual([...OPERATION_NAMES]);
   });

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REGRESSIONS_DIR } from '../regressions.ts';
+import { ALL_PROPERTIES } from '../all.ts';
 
 const root = join(__dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'harness-cli-'));
@@ -62,7 +63,7 @@ describe('npm run harness -- check MODULE', () => {
     expect(report.implemented).toEqual(['conv2d']);
     expect(out).toMatch(/^ {2}conv2d +passed: conv2d; not implemented: conv2dBackward$/m);
     const xml = readFileSync(junit, 'utf8');
-    expect(xml).toMatch(/<testsuite name="conv-only" tests="30" failures="0" skipped="\d+"/);
+    expect(xml).toMatch(new RegExp(`<testsuite name="conv-only" tests="${ALL_PROPERTIES.length}" failures="0" skipped="\\d+"`));
     expect(xml).toMatch(/<testcase classname="conv-only" name="relu-equals-reference" time="[\d.]+">\n {6}<skipped message="not implemented: relu, reluBackward"\/>/);
   });
 
@@ -110,7 +111,7 @@ describe('npm run harness -- check MODULE', () => {
     const merged = join(dir, 'merged.json');
     const { code, out } = harness('merge', ...shards, '--json', merged);
     expect(code, out).toBe(0);
-    expect(JSON.parse(readFileSync(merged, 'utf8')).results).toHaveLength(30);
+    expect(JSON.parse(readFileSync(merged, 'utf8')).results).toHaveLength(ALL_PROPERTIES.length);
     expect(harness('merge', shards[0], shards[0]).out).toMatch(/is in more than one report \(overlapping shards\?\)/);
   });
 
@@ -177,7 +178,7 @@ export default {
     const { code, out } = harness('check', join(dir, 'empty.mjs'), '--json', json);
     expect(code, out).toBe(1);
     expect(out).toMatch(/nothing was judged: no property ran a case/);
-    expect(out).toMatch(/^FAIL: 30 not implemented$/m);
+    expect(out).toMatch(new RegExp(`^FAIL: ${ALL_PROPERTIES.length} not implemented$`, 'm'));
     expect(JSON.parse(readFileSync(json, 'utf8'))).toMatchObject({ passed: false, judged: 0 });
     // A shard may hold only properties the backend cannot run; the merged report is what must judge something.
     expect(harness('check', join(dir, 'empty.mjs'), '--shard', '1/2').code).toBe(0);

@@ -9,7 +9,7 @@ import { checkConv2d } from '../../../reference/conv2d.ts';
 type ConvLoopBug =
   | 'none' | 'off-by-one-padding' | 'swapped-stride-axes' | 'flipped-kernel' | 'truncated-tap-loop' | 'conv-tile-edge'
   | 'conv-odd-tap-dropped' | 'conv-drops-last-input-channel' | 'conv1x1-channels-transposed' | 'conv-bias-of-channel-0'
-  | 'conv-dilation-rows-for-columns' | 'conv-groups-read-group-0' | 'conv-nan-to-zero';
+  | 'conv-dilation-rows-for-columns' | 'conv-groups-read-group-0' | 'conv-nan-to-zero' | 'conv-skips-zero-weights' | 'conv-skips-zero-inputs';
 
 /**
  * conv2d forward as a kernel would loop it, with `bug` in its index arithmetic; with `float32Order`
@@ -44,7 +44,10 @@ function loopConv2d(x: ref.Tensor, w: ref.Tensor, b: ref.Tensor | null, options:
                 const xc = (bug === 'conv-groups-read-group-0' ? 0 : group) * g.inChannelsPerGroup + c;
                 const xi = channelsLast ? n * g.inChannels * g.inH * g.inW + (row * g.inW + col) * g.inChannels + xc : ((n * g.inChannels + xc) * g.inH + row) * g.inW + col;
                 const xv = bug === 'conv-nan-to-zero' ? x.data[xi] || 0 : x.data[xi]; // JavaScript's `v || 0` idiom turns NaN into 0
-                terms.push(xv * w.data[((o * g.inChannelsPerGroup + c) * g.kernelH + ka) * g.kernelW + kb]);
+                const wv = w.data[((o * g.inChannelsPerGroup + c) * g.kernelH + ka) * g.kernelW + kb];
+                // A sparsity shortcut: a zero factor's product is taken as zero (it is NaN when the other is not finite).
+                if ((bug === 'conv-skips-zero-weights' && wv === 0) || (bug === 'conv-skips-zero-inputs' && xv === 0)) continue;
+                terms.push(xv * wv);
               }
             }
           }
@@ -57,6 +60,40 @@ function loopConv2d(x: ref.Tensor, w: ref.Tensor, b: ref.Tensor | null, options:
     }
   }
   return y;
+}
+
+/** conv2dBackward as the reference loops it, but leaving out every output whose dy is exactly 0. */
+function skipZeroDyBackward(dy: ref.Tensor, x: ref.Tensor, w: ref.Tensor, options: ref.Conv2dBackwardOptions): ref.Conv2dGradients {
+  const g = checkConv2d('conv2dBackward', x, w, null, options);
+  const dx = options.inputGradient === false ? null : ref.zeros(x.shape);
+  const dw = ref.zeros(w.shape);
+  const db = ref.zeros([g.outChannels]);
+  for (let n = 0; n < g.batch; n++) {
+    for (let o = 0; o < g.outChannels; o++) {
+      const first = Math.floor(o / g.outChannelsPerGroup) * g.inChannelsPerGroup;
+      for (let i = 0; i < g.outH; i++) {
+        for (let j = 0; j < g.outW; j++) {
+          const grad = dy.data[((n * g.outChannels + o) * g.outH + i) * g.outW + j];
+          if (grad === 0) continue; // the shortcut
+          db.data[o] += grad;
+          for (let c = 0; c < g.inChannelsPerGroup; c++) {
+            for (let a = 0; a < g.kernelH; a++) {
+              for (let b = 0; b < g.kernelW; b++) {
+                const row = i * g.strideH - g.padTop + a * g.dilationH;
+                const col = j * g.strideW - g.padLeft + b * g.dilationW;
+                if (row < 0 || row >= g.inH || col < 0 || col >= g.inW) continue;
+                const xi = ((n * g.inChannels + first + c) * g.inH + row) * g.inW + col;
+                const wi = ((o * g.inChannelsPerGroup + c) * g.kernelH + a) * g.kernelW + b;
+                if (dx) dx.data[xi] += grad * w.data[wi];
+                dw.data[wi] += grad * x.data[xi];
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return { dx, dw, db };
 }
 
 const convLoop = (bug: ConvLoopBug): (() => Partial<Backend>) => () => ({ conv2d: async (x, w, b, o = {}) => f32(loopConv2d(x, w, b, o, bug)) });
@@ -73,6 +110,12 @@ export const MUTANTS: readonly Mutant[] = [
   { name: 'conv-dilation-rows-for-columns', bug: 'conv2d dilates the kernel\'s columns by the row dilation', caughtBy: ['conv2d-forward-equals-reference'], overrides: convLoop('conv-dilation-rows-for-columns') },
   { name: 'conv-groups-read-group-0', bug: 'grouped conv2d reads every group\'s input channels from the first group', caughtBy: ['conv2d-forward-equals-reference'], overrides: convLoop('conv-groups-read-group-0') },
   { name: 'conv-nan-to-zero', bug: 'conv2d reads its input as `x[i] || 0`, which turns NaN into 0 (PyTorch propagates NaN)', caughtBy: ['nan-propagates-like-reference'], overrides: convLoop('conv-nan-to-zero') },
+  { name: 'conv-skips-zero-weights', bug: 'conv2d skips the taps whose weight is 0 (a sparsity shortcut): NaN·0 becomes 0', caughtBy: ['nan-times-zero-is-nan'], overrides: convLoop('conv-skips-zero-weights') },
+  { name: 'conv-skips-zero-inputs', bug: 'conv2d skips the inputs that are 0 (post-ReLU sparsity): 0·Infinity becomes 0', caughtBy: ['nan-times-zero-is-nan'], overrides: convLoop('conv-skips-zero-inputs') },
+  {
+    name: 'conv-backward-skips-zero-dy', bug: 'conv2dBackward skips the outputs whose gradient is 0 (a sparse upstream gradient): their NaN·0 terms in dx and dw are lost', caughtBy: ['nan-times-zero-is-nan'],
+    overrides: () => ({ conv2dBackward: async (dy, x, w, o = {}) => grads(skipZeroDyBackward(dy, x, w, o)) }),
+  },
   { name: 'conv-bias-of-channel-0', bug: 'conv2d adds the bias of output channel 0 to every channel', caughtBy: ['conv2d-forward-equals-reference', 'law-multi-output-is-stack'], overrides: convLoop('conv-bias-of-channel-0') },
   {
     name: 'conv-fused-relu', bug: 'conv2d leaves a fused relu on (negative outputs become 0)', caughtBy: ['conv2d-forward-equals-reference', 'law-linear-in-input-and-kernel'],

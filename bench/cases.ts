@@ -106,6 +106,12 @@ function call(op: OperationName, label: string, make: () => unknown[]): { args: 
   return { args: () => made().args, check: (result) => worstOf(judge(expectations(), result)) };
 }
 
+/**
+ * A shape's forward and backward calls share their tensors: both copies are taken before either
+ * runs, so a backend that writes into an input in one cannot move the other's reference answer.
+ */
+const both = (...calls: { args: () => unknown[] }[]) => (): void => calls.forEach((c) => c.args());
+
 type T = ref.Tensor;
 
 function convCases(s: ConvShape): BenchCase[] {
@@ -118,9 +124,9 @@ function convCases(s: ConvShape): BenchCase[] {
   const backward = call('conv2dBackward', `${s.name} `, () => [tensors().dy, tensors().x, tensors().w, s.options]);
   const base = { shape: s.name, description: describeConv(s), quick: s.quick, unit: 'flop' as const };
   return [
-    { ...base, op: 'conv2d', uses: ['conv2d'], work: 2 * macs, prepare: forward.args, run: (backend) => backend.conv2d(...(forward.args() as [T, T, T, ref.Conv2dOptions])), check: forward.check },
+    { ...base, op: 'conv2d', uses: ['conv2d'], work: 2 * macs, prepare: both(forward, backward), run: (backend) => backend.conv2d(...(forward.args() as [T, T, T, ref.Conv2dOptions])), check: forward.check },
     {
-      ...base, op: 'conv2dBackward', uses: ['conv2dBackward'], work: 4 * macs, prepare: backward.args, // dx and dw, 2 flops per multiply-add each (db is negligible)
+      ...base, op: 'conv2dBackward', uses: ['conv2dBackward'], work: 4 * macs, prepare: both(forward, backward), // dx and dw, 2 flops per multiply-add each (db is negligible)
       run: (backend) => backend.conv2dBackward(...(backward.args() as [T, T, T, ref.Conv2dOptions])),
       check: backward.check,
     },
@@ -136,8 +142,8 @@ function poolCases(s: PoolShape): BenchCase[] {
   const forwardCall = call(forward, `${s.name} `, () => [tensors().x, s.options]);
   const backwardCall = call(backward, `${s.name} `, () => [tensors().dy, tensors().x, s.options]);
   return [
-    { ...base, op: forward, uses: [forward], prepare: forwardCall.args, run: (backend) => backend[forward](...(forwardCall.args() as [T, ref.MaxPool2dOptions & ref.AvgPool2dOptions])), check: forwardCall.check },
-    { ...base, op: backward, uses: [backward], prepare: backwardCall.args, run: (backend) => backend[backward](...(backwardCall.args() as [T, T, ref.MaxPool2dOptions & ref.AvgPool2dOptions])), check: backwardCall.check },
+    { ...base, op: forward, uses: [forward], prepare: both(forwardCall, backwardCall), run: (backend) => backend[forward](...(forwardCall.args() as [T, ref.MaxPool2dOptions & ref.AvgPool2dOptions])), check: forwardCall.check },
+    { ...base, op: backward, uses: [backward], prepare: both(forwardCall, backwardCall), run: (backend) => backend[backward](...(backwardCall.args() as [T, T, ref.MaxPool2dOptions & ref.AvgPool2dOptions])), check: backwardCall.check },
   ];
 }
 
@@ -150,8 +156,8 @@ function linearCases(s: LinearShape): BenchCase[] {
   const macs = s.batch * s.inF * s.outF;
   const base = { shape: s.name, description: `N=${s.batch} ${s.inF}->${s.outF}`, quick: s.quick, unit: 'flop' as const };
   return [
-    { ...base, op: 'linear', uses: ['linear'], work: 2 * macs, prepare: forward.args, run: (backend) => backend.linear(...(forward.args() as [T, T, T])), check: forward.check },
-    { ...base, op: 'linearBackward', uses: ['linearBackward'], work: 4 * macs, prepare: backward.args, run: (backend) => backend.linearBackward(...(backward.args() as [T, T, T])), check: backward.check },
+    { ...base, op: 'linear', uses: ['linear'], work: 2 * macs, prepare: both(forward, backward), run: (backend) => backend.linear(...(forward.args() as [T, T, T])), check: forward.check },
+    { ...base, op: 'linearBackward', uses: ['linearBackward'], work: 4 * macs, prepare: both(forward, backward), run: (backend) => backend.linearBackward(...(backward.args() as [T, T, T])), check: backward.check },
   ];
 }
 

@@ -51,9 +51,9 @@ export function benchCaseNames(): { ops: string[]; shapes: string[] } {
 export function selectBenchCases(options: Pick<ModuleBenchOptions, 'quick' | 'ops' | 'shapes'>): BenchCase[] {
   const known = benchCaseNames();
   const unknownOps = (options.ops ?? []).filter((op) => !known.ops.includes(op));
-  if (unknownOps.length) throw new Error(`bench: no case of operation ${unknownOps.join(', ')}. Known: ${known.ops.join(', ')}.`);
+  if (unknownOps.length) throw new Error(`ops: the bench has no case of operation ${unknownOps.join(', ')}. Known: ${known.ops.join(', ')}.`);
   const unknownShapes = (options.shapes ?? []).filter((s) => !known.shapes.includes(s));
-  if (unknownShapes.length) throw new Error(`bench: no shape ${unknownShapes.join(', ')}. Known: ${known.shapes.join(', ')}.`);
+  if (unknownShapes.length) throw new Error(`shapes: the bench has no shape ${unknownShapes.join(', ')}. Known: ${known.shapes.join(', ')}.`);
   const cases = benchCases().filter((c) => (!options.quick || c.quick) && (!options.ops || options.ops.includes(c.op)) && (!options.shapes || options.shapes.includes(c.shape)));
   if (cases.length === 0) throw new Error('bench: no case matches the operations, shapes and --quick asked for (--quick keeps the LeNet shapes).');
   return cases;

@@ -115,12 +115,15 @@ export function formatTable(report: Pick<BenchReport, 'results'>): string {
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
+/** A figure not timed because the backend declined the case (UnsupportedOptionError): not a failure, as in the suite. */
+export const declined = (r: Pick<BenchResult, 'status'>): boolean => r.status.startsWith('declined');
+
 /** One line per figure not timed: what was wrong (a WRONG result's message), why it was declined, or the error; empty when every figure was timed. */
 export function formatNotTimed(results: readonly Pick<BenchResult, 'backend' | 'shape' | 'op' | 'status' | 'errorRatio' | 'errorMessage'>[]): string {
   return results
     .filter((r) => r.status !== 'ok')
     .map((r) => {
-      const kind = r.status === 'WRONG' ? 'WRONG' : r.status.startsWith('declined') ? 'DECLINED' : 'ERROR';
+      const kind = r.status === 'WRONG' ? 'WRONG' : declined(r) ? 'DECLINED' : 'ERROR';
       const detail = r.status === 'WRONG' ? (r.errorMessage ?? `${r.errorRatio} x the bound`) : r.status.replace(/^(error|declined): /, '');
       return `${kind} ${r.backend} ${r.shape} ${r.op}: ${detail}`;
     })

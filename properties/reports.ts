@@ -6,7 +6,7 @@
 import type { OperationName } from '../kernels/backend.ts';
 import { ALL_PROPERTIES } from './all.ts';
 import { FAMILIES } from './operations/index.ts';
-import type { PropertyResult, PropertyStatus } from './suite.ts';
+import { NOTHING_JUDGED, type PropertyResult, type PropertyStatus } from './suite.ts';
 
 export interface SuiteReport {
   readonly backend: string;
@@ -131,7 +131,7 @@ export function formatSummary(report: SuiteReport): string {
   const totals = STATUSES.filter((s) => report.summary[s] > 0).map((s) => `${report.summary[s]} ${s}`).join(', ');
   const selection = report.selected ? `, judging only ${report.selected.join(', ')}` : '';
   const nothing = report.judged === 0 && !report.passed && report.results.every((r) => r.passed)
-    ? ['nothing was judged: no property ran a case (the backend implements none of the operations they call, none was selected, or it declined every case)'] : [];
+    ? [`nothing was judged: ${NOTHING_JUDGED}`] : [];
   return [`backend ${report.backend} (seed ${report.seed}, ${report.numRuns} cases per property${selection})`, ...lines, ...operationLines(report), ...nothing, `${report.passed ? 'PASS' : 'FAIL'}: ${totals}`].join('\n');
 }
 

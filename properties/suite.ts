@@ -10,6 +10,9 @@ import type { PropertyViolation } from './compare.ts';
 import type { BackendProperty, CheckContext, PropertyKind } from './property.ts';
 import { encodeValue, type FailingCall } from './repro.ts';
 
+/** Why a run can judge nothing (the command's summary and the vitest form say it, and fail). */
+export const NOTHING_JUDGED = 'no property ran a case (the backend implements none of the operations they call, none was selected, or it declined every case)';
+
 /** CI's fixed seed; FC_SEED overrides it. */
 export const DEFAULT_SEED = 20261122;
 

@@ -7,7 +7,7 @@ import type { PartialBackend } from '../kernels/backend.ts';
 import { relative } from 'node:path';
 import { loadRegressions, REGRESSIONS_DIR, storeRegression } from './regressions.ts';
 import { FUZZ, ONLY_PROPERTIES, PATH, RECORD, SEED, numRunsFor } from './settings.ts';
-import { assertSelectable, describeFailure, runProperty, selectProperties, type SuiteOptions } from './suite.ts';
+import { assertSelectable, describeFailure, NOTHING_JUDGED, runProperty, selectProperties, type SuiteOptions } from './suite.ts';
 
 export interface DescribeSuiteOptions extends SuiteOptions {
   /**
@@ -45,7 +45,7 @@ export function describePropertySuite(name: string, create: () => PartialBackend
     afterAll(() => {
       backend?.dispose?.();
       if (ranProperties > 0 && judgedProperties === 0) {
-        throw new Error(`backend ${name}: nothing was judged: none of the ${ranProperties} properties ran a case (the backend implements none of the operations they call, none was selected, or it declined every case).`);
+        throw new Error(`backend ${name}: nothing was judged, of ${ranProperties} properties: ${NOTHING_JUDGED}.`);
       }
     });
     for (const property of selectProperties({ name }, suiteOptions)) {

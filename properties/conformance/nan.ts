@@ -11,7 +11,7 @@ import { float32Tensor } from '../tensors.ts';
  * x with a special value written at each position (taken modulo its size): NaN mostly, ±Infinity
  * too (an infinity times a zero weight, or +Infinity plus -Infinity, is NaN; max pooling keeps it).
  */
-function withNaNs(x: ref.Tensor, positions: readonly (readonly [number, number])[]): ref.Tensor {
+export function withNaNs(x: ref.Tensor, positions: readonly (readonly [number, number])[]): ref.Tensor {
   const data = Float32Array.from(x.data);
   for (const [p, which] of positions) data[p % data.length] = [NaN, NaN, NaN, NaN, Infinity, -Infinity][which];
   return { shape: x.shape, data };

@@ -12,6 +12,7 @@ import * as ref from '../../reference/index.ts';
 import { conv2dCase, type Conv2dCase } from '../arbitraries/conv2dCase.ts';
 import { expectConforms } from '../judges.ts';
 import { defineProperty } from '../property.ts';
+import { withNaNs } from './nan.ts';
 import { float32Tensor } from '../tensors.ts';
 
 /** Which operand gets the specials and which the zeros, in which pass. */
@@ -24,7 +25,7 @@ export interface NanTimesZeroCase {
   readonly pairing: NanTimesZeroPairing;
   /** Every `zeroEvery`-th element of the zero operand is an exact zero (1: all of them). */
   readonly zeroEvery: 1 | 2 | 3;
-  /** Positions (taken modulo the operand's size), each with its special: 0-1 NaN, 2 +Infinity, 3 -Infinity. */
+  /** Positions (taken modulo the operand's size), each with its special, as nan-propagates-like-reference writes them (withNaNs: 0-3 NaN, 4 +Infinity, 5 -Infinity). */
   readonly specials: readonly (readonly [number, number])[];
 }
 
@@ -34,14 +35,8 @@ export const nanTimesZeroCases: fc.Arbitrary<NanTimesZeroCase> = fc.record({
   c: conv2dCase({ maxPadding: 0 }),
   pairing: fc.constantFrom(...PAIRINGS),
   zeroEvery: fc.constantFrom(1 as const, 2 as const, 3 as const),
-  specials: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 3 })), { minLength: 1, maxLength: 3 }),
+  specials: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 5 })), { minLength: 1, maxLength: 3 }),
 });
-
-function withSpecials(t: ref.Tensor, specials: NanTimesZeroCase['specials']): ref.Tensor {
-  const data = Float32Array.from(t.data);
-  for (const [p, which] of specials) data[p % data.length] = [NaN, NaN, Infinity, -Infinity][which];
-  return { shape: t.shape, data };
-}
 
 function withZeros(t: ref.Tensor, every: number): ref.Tensor {
   const data = Float32Array.from(t.data);
@@ -56,7 +51,7 @@ export function nanTimesZeroInputs(t: NanTimesZeroCase): { x: ref.Tensor; w: ref
   const g = ref.resolveConv2d('conv2d', c.xShape, c.weightShape, null, c.options);
   const outShape = [g.batch, g.outChannels, g.outH, g.outW];
   const drawn = { x: float32Tensor(c.xShape, c.seed), w: float32Tensor(c.weightShape, c.seed + 1), dy: float32Tensor(outShape, c.seed + 2) };
-  const pick = (name: 'x' | 'w' | 'dy') => (name === special ? withSpecials(drawn[name], t.specials) : name === zero ? withZeros(drawn[name], t.zeroEvery) : drawn[name]);
+  const pick = (name: 'x' | 'w' | 'dy') => (name === special ? withNaNs(drawn[name], t.specials) : name === zero ? withZeros(drawn[name], t.zeroEvery) : drawn[name]);
   return { x: pick('x'), w: pick('w'), dy: pick('dy'), backward: special === 'dy' || zero === 'dy' };
 }
 

@@ -165,7 +165,7 @@ export default {
     expect(report.implemented).toEqual(['conv2d', 'avgPool2d']);
     const op = Object.fromEntries(report.operations.map((o: { op: string; status: string }) => [o.op, o.status]));
     expect(op).toMatchObject({ conv2d: 'passed', avgPool2d: 'not selected', maxPool2d: 'not implemented' });
-    expect(readFileSync(junit, 'utf8')).toMatch(/name="avgpool2d-equals-reference" time="[\d.]+">\n {6}<skipped message="not selected: needs avgPool2d, left out of the run&apos;s operations"|name="avgpool2d-equals-reference" time="[\d.]+">\n {6}<skipped message="not selected: needs avgPool2d, left out of the run's operations"/);
+    expect(readFileSync(junit, 'utf8')).toMatch(/name="avgpool2d-equals-reference" time="[\d.]+">\n {6}<skipped message="not selected: needs avgPool2d, left out of the run's operations"/);
     // An operation the port lacks cannot be judged: refused before any work, naming what it has.
     const lacking = harness('check', join(dir, 'conv-pool.ts'), '--ops', 'maxPool2d');
     expect(lacking.code).toBe(2);
@@ -233,6 +233,10 @@ export default { name: 'flaky', async conv2d() { if (++calls > 1) throw new Erro
     // Nothing the port can run, and options of the other command: usage errors before any work.
     expect(harness('bench', join(dir, 'good.ts'), '--ops', 'linear').out).toMatch(/'conv-only' implements none of the operations the selected cases call \(it implements: conv2d\)/);
     expect(harness('bench', join(dir, 'good.ts'), '--runs', '3').out).toMatch(/--runs is not an option of bench/);
+    const unknownOp = harness('bench', join(dir, 'good.ts'), '--ops', 'conv3d');
+    expect(unknownOp.code).toBe(2);
+    expect(unknownOp.out).toMatch(/--ops: the bench has no case of operation conv3d\. Known: conv2d, conv2dBackward, /);
+    expect(harness('bench', join(dir, 'good.ts'), '--shape', 'lenet-conv9').out).toMatch(/--shape: the bench has no shape lenet-conv9\. Known: lenet-conv1, /);
     expect(harness('bench', join(dir, 'good.ts'), '--errors', 'strict').out).toMatch(/--errors is not an option of bench/);
     writeFileSync(join(dir, 'oracle.mjs'), `export default { name: 'claims-oracle', oracle: true, async conv2d() { return { shape: [1], data: new Float32Array(1) }; } };\n`);
     const oracle = harness('bench', join(dir, 'oracle.mjs'));
